@@ -1,0 +1,71 @@
+"""The nvlut command line: subcommands listed, bad arguments named with their allowed values."""
+
+import subprocess
+import sys
+
+import pytest
+
+from nvlut.gen.cli import SUBCOMMANDS, build_parser
+from nvlut.gen.params import MacParams
+
+
+def nvlut(*args):
+    return subprocess.run([sys.executable, "-m", "nvlut.gen.cli", *args],
+                          capture_output=True, text=True)
+
+
+def test_help_lists_every_subcommand():
+    out = nvlut("--help")
+    assert out.returncode == 0
+    for name in SUBCOMMANDS:
+        assert name in out.stdout, f"{name} missing from nvlut --help"
+
+
+def test_every_registered_subcommand_exists():
+    parser = build_parser()
+    choices = next(a for a in parser._actions if a.dest == "command").choices
+    assert set(choices) == set(SUBCOMMANDS)
+
+
+def test_demo_runs():
+    out = nvlut("demo", "--length", "32")
+    assert out.returncode == 0, out.stderr
+    assert "golden MAC result" in out.stdout
+
+
+@pytest.mark.parametrize("args,message", [
+    (["demo", "--block", "200"], "block: 200 is not allowed; use an integer from 4 to 128"),
+    (["demo", "--length", "30"], "x: the last axis (30) must be a multiple of block=16"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+])
+def test_bad_arguments_exit_nonzero_with_a_named_parameter(args, message):
+    out = nvlut(*args)
+    assert out.returncode == 2
+    assert message in out.stderr
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(weights="fp6"), "weights: 'fp6' is not allowed; choose one of fp4, fp8, fp16"),
+    (dict(weight_scaling="row"), "weight_scaling: 'row' is not allowed; choose one of block, tensor"),
+    (dict(block=3), "block: 3 is not allowed; use an integer from 4 to 128"),
+    (dict(block=129), "block: 129 is not allowed"),
+    (dict(multiplier="booth"), "multiplier: 'booth' is not allowed; choose one of lut, fulllut, mul"),
+    (dict(lut_storage="flash"), "lut_storage: 'flash' is not allowed; choose one of rom, ram"),
+    (dict(ecc="hamming"), "ecc: 'hamming' is not allowed; choose none, secded or msb<k>"),
+    (dict(ecc="msb0"), "ecc: 'msb0' is not allowed"),
+    (dict(max_blocks=0), "max_blocks: 0 is not allowed"),
+    (dict(pipeline=9), "pipeline: 9 is not allowed"),
+    (dict(multiplier="fulllut", weights="fp16"), "2^20-entry product table"),
+    (dict(multiplier="mul", lut_storage="ram"), "multiplier 'mul' has none"),
+    (dict(ecc="secded"), "it needs lut_storage 'ram'"),
+])
+def test_design_parameters_are_validated(kwargs, message):
+    with pytest.raises(ValueError) as err:
+        MacParams(**kwargs)
+    assert message in str(err.value)
+
+
+def test_design_names_are_unique_per_parameter_set():
+    a = MacParams()
+    assert a.name != a.replace(block=32).name != a.replace(pipeline=2).name
+    assert a.name == MacParams().name
