@@ -74,17 +74,19 @@ def _check_inputs(a, w, sa, sw, t, weights):
     return a, w, sa, sw, t
 
 
-def dot_flags(a, w, sa, sw, t, weights="fp4"):
+def dot_flags(a, w, sa, sw, t, weights="fp4", products=None):
     """The dot product and its status flags: ``(y, flags)``.
 
     ``y`` is ``uint32[n]`` (binary32 bits); ``flags`` maps each name of :data:`FLAGS` to ``bool[n]``.
-    Arguments as for :func:`dot`.
+    Arguments as for :func:`dot`. ``products``, if given, is a ``(p, inf, nan)`` triple of
+    ``[n, nb, B]`` arrays used instead of :func:`element_product` ``(a, w, weights)``: the products
+    that faulty multiplier tables deliver (:mod:`nvlut.golden.faults`).
     """
     a, w, sa, sw, t = _check_inputs(a, w, sa, sw, t, weights)
     n, nb, _ = a.shape
 
     # Blocks: exact integer sums and the infinities / NaNs they contain.
-    p, p_inf, p_nan = element_product(a, w, weights)
+    p, p_inf, p_nan = element_product(a, w, weights) if products is None else products
     block_sum = p.sum(axis=-1)
     block_nan = p_nan.any(axis=-1)
     block_pinf = (p_inf > 0).any(axis=-1)

@@ -1,18 +1,31 @@
-"""Golden fault model of the ECC-protected LUT storage: what the decoder delivers from a faulty table.
+"""Golden fault model of the LUT storage: what the hardware computes from a faulty table.
 
-A table of ``depth`` entries of ``width`` bits is stored, one stored word per entry, as
+**The table** (:func:`lut_table`), derived here from the golden formats: ``lut`` stores the
+significand products ``sig_a * sig_w`` at address ``sig_a << sig_w_bits | sig_w`` (significands
+with their hidden bit; the hardware then shifts the entry by ``exp_a + exp_w`` and signs it);
+``fulllut`` stores the signed element product ``p`` (two's complement, 0 for NaN weights) at address
+``a << Ww | w``. One table serves all B lanes. ``tests/test_faults.py`` checks that it equals
+``nvlut.hdl.lut_image``.
+
+**The storage.** Each entry of ``width`` bits is stored as one word
 
     stored = entry | check << width          (bits [0, width) are the entry, unchanged)
 
 where ``check`` are the Hsiao check bits (:mod:`nvlut.golden.secded`) of the entry's ``protected``
-most significant bits, ``entry[width-1 : width-protected]``: all ``width`` bits for ``ecc=secded``,
-``p`` bits for ``ecc=msb<p>``, none (no check bits) for ``ecc=none``. The low ``width - protected``
-bits are stored raw: a flip there reaches the multiplier unnoticed.
+most significant bits ``entry[width-1 : width-protected]``: all ``width`` bits for ``ecc=secded``,
+``p`` bits for ``ecc=msb<p>``, none (no check bits) for ``ecc=none``. The low
+``width - protected`` bits are stored raw: a flip there reaches the multiplier unnoticed.
 
-A *fault map* is ``uint64[depth]``: per table word, the XOR mask of the stored bits that are flipped
-(bit ``b`` of the mask flips bit ``b`` of the stored word above). :func:`read_table` then returns what
-the read path delivers for every word: the decoded entry and the decoder's ``corrected`` and
+A *fault map* is ``uint64[depth]``: per table word, the XOR mask of the flipped stored bits (bit
+``b`` of the mask flips bit ``b`` of the stored word above). :func:`read_table` returns what the
+read path delivers for every word: the decoded entry and the decoder's ``corrected`` and
 ``uncorrectable`` flags (decoder contract in :mod:`nvlut.golden.secded`).
+
+**The dot product** (:func:`dot_with_table`) is the golden dot product with every element product
+replaced by the one the delivered table gives (:func:`faulty_products`), plus the two ECC flags:
+a dot product raises ``ecc_corrected`` (``ecc_uncorrectable``) when any of its elements read a
+table word whose decoder reported ``corrected`` (``uncorrectable``); every lane reads the table on
+every beat, whatever its operands.
 """
 
 import dataclasses
@@ -21,9 +34,88 @@ import re
 import numpy as np
 
 from . import secded
+from .dot import dot_flags, element_product
+from .formats import MAX_INT, check_codes
 
 _MSB_RE = re.compile(r"^msb([1-9][0-9]*)$")
 
+#: (exponent bits, mantissa bits) of the E2M1 activation and of each weight format
+_FIELDS = {"fp4": (2, 1), "fp8": (4, 3), "fp16": (5, 10)}
+_ENTRY_MULTIPLIERS = ("lut", "fulllut")
+
+
+@dataclasses.dataclass(frozen=True)
+class LutTable:
+    """The multiplier table of one design: ``entries`` (``uint64[depth]``, unsigned) of ``width``
+    bits, for ``multiplier`` (lut|fulllut) and ``weights``."""
+
+    multiplier: str
+    weights: str
+    width: int
+    entries: np.ndarray
+
+    @property
+    def depth(self):
+        return len(self.entries)
+
+
+def _sig_exp_sign(codes, fmt):
+    """Per code: significand with hidden bit, shift ``max(e, 1) - 1`` (``|n| = sig << shift``) and
+    sign bit."""
+    e_bits, m_bits = _FIELDS[fmt]
+    c = np.asarray(codes).astype(np.int64)
+    m = c & ((1 << m_bits) - 1)
+    e = (c >> m_bits) & ((1 << e_bits) - 1)
+    return np.where(e != 0, m | (1 << m_bits), m), np.maximum(e, 1) - 1, c >> (e_bits + m_bits) & 1
+
+
+def _sig_bits(fmt):
+    return _FIELDS[fmt][1] + 1
+
+
+def lut_table(multiplier, weights):
+    """The :class:`LutTable` of ``multiplier`` (lut|fulllut) for ``weights`` (see module docs)."""
+    if multiplier not in _ENTRY_MULTIPLIERS:
+        raise ValueError(f"multiplier: {multiplier!r} has no table; choose one of "
+                         f"{', '.join(_ENTRY_MULTIPLIERS)}")
+    if weights not in _FIELDS:
+        raise ValueError(f"weights: {weights!r} is not allowed; choose one of fp4, fp8, fp16")
+    if multiplier == "lut":
+        sig_a = np.arange(1 << _sig_bits("fp4"), dtype=np.uint64)
+        sig_w = np.arange(1 << _sig_bits(weights), dtype=np.uint64)
+        entries = (sig_a[:, None] * sig_w[None, :]).ravel()
+        return LutTable(multiplier, weights, int(entries.max()).bit_length(), entries)
+    w_bits = sum(_FIELDS[weights]) + 1
+    a, w = np.meshgrid(np.arange(16), np.arange(1 << w_bits), indexing="ij")
+    p, _, _ = element_product(a.ravel(), w.ravel(), weights)
+    width = (12 * MAX_INT[weights]).bit_length() + 1
+    return LutTable(multiplier, weights, width, (p & ((1 << width) - 1)).astype(np.uint64))
+
+
+def table_address(table, a, w):
+    """Table address each element (E2M1 code ``a``, weight code ``w``) reads."""
+    a = np.asarray(a).astype(np.int64)
+    w = np.asarray(w).astype(np.int64)
+    if table.multiplier == "fulllut":
+        return a << (sum(_FIELDS[table.weights]) + 1) | w
+    sig_a, _, _ = _sig_exp_sign(a, "fp4")
+    sig_w, _, _ = _sig_exp_sign(w, table.weights)
+    return sig_a << _sig_bits(table.weights) | sig_w
+
+
+def faulty_products(table, entries, a, w):
+    """Element products ``(p, inf, nan)`` as the hardware forms them from delivered ``entries``
+    (``uint64[depth]``, e.g. from :func:`faulty_read`), in the form of ``element_product``."""
+    _, inf, nan = element_product(a, w, table.weights)
+    value = np.asarray(entries, dtype=np.uint64)[table_address(table, a, w)].astype(np.int64)
+    if table.multiplier == "fulllut":
+        p = np.where(value >> (table.width - 1) & 1, value - (1 << table.width), value)
+    else:
+        _, exp_a, sign_a = _sig_exp_sign(a, "fp4")
+        _, exp_w, sign_w = _sig_exp_sign(w, table.weights)
+        magnitude = value << (exp_a + exp_w)
+        p = np.where(inf | nan, 0, np.where(sign_a ^ sign_w, -magnitude, magnitude))
+    return p, inf, nan
 
 @dataclasses.dataclass(frozen=True)
 class StorageLayout:
@@ -134,3 +226,27 @@ def faulty_read(layout, entries, fault_map):
     if np.any(fault_map >> np.uint64(layout.stored_bits)):
         raise ValueError(f"fault_map: flips beyond the {layout.stored_bits} stored bits per word")
     return read_table(layout, encode_table(layout, entries) ^ fault_map)
+
+
+def faulty_table(params, fault_map):
+    """What the storage of ``params`` (a ``MacParams`` with a table) delivers under ``fault_map``:
+    ``(entries, corrected, uncorrectable)`` per table word."""
+    table = lut_table(params.multiplier, params.weights)
+    return faulty_read(storage_layout(table.width, params.ecc), table.entries, fault_map)
+
+
+def dot_with_table(params, delivered, a, w, sa, sw, t):
+    """The dot products of ``params`` computed from the ``delivered`` table ``(entries, corrected,
+    uncorrectable)`` (from :func:`faulty_table`): ``(y, flags)`` as ``nvlut.golden.dot_flags`` gives
+    them, plus ``flags["ecc_corrected"]`` and ``flags["ecc_uncorrectable"]``. Other arguments as for
+    ``nvlut.golden.dot``."""
+    entries, corrected, uncorrectable = delivered
+    table = lut_table(params.multiplier, params.weights)
+    a = check_codes(a, "fp4", "a")
+    w = check_codes(w, params.weights, "w")
+    products = faulty_products(table, entries, a, w)
+    y, flags = dot_flags(a, w, sa, sw, t, params.weights, products=products)
+    address = table_address(table, a, w).reshape(len(a), -1)
+    flags["ecc_corrected"] = np.asarray(corrected)[address].any(axis=1)
+    flags["ecc_uncorrectable"] = np.asarray(uncorrectable)[address].any(axis=1)
+    return y, flags
