@@ -1,0 +1,53 @@
+"""Generate the Verilog of one NVLUT MAC design.
+
+Example: nvlut generate --weights fp8 --weight-scaling tensor --multiplier lut -o build/mac.v
+
+The top module is named after the parameters (``MacParams.name``) unless --top is given. The file
+is written atomically, and only when its content changes; the same parameters always give the same
+bytes (no source locations, paths or timestamps).
+"""
+
+import os
+import pathlib
+
+from .params import add_design_arguments, params_from_args
+
+
+def add_arguments(parser):
+    add_design_arguments(parser)
+    parser.add_argument("-o", "--output", required=True, type=pathlib.Path,
+                        help="Verilog file to write")
+    parser.add_argument("--top", help="top module name (default: the design name)")
+
+
+def verilog_for(params, top=None):
+    """``(text, component)``: the Verilog of ``NvlutMac(params)`` with top module ``top``."""
+    from amaranth.back import verilog
+    from nvlut.hdl import NvlutMac
+    component = NvlutMac(params)
+    return verilog.convert(component, name=top or params.name, emit_src=False), component
+
+
+def write_if_changed(path, data):
+    """Write ``data`` (str or bytes) to ``path`` atomically unless it already holds exactly that.
+
+    Returns True when the file was (re)written.
+    """
+    path = pathlib.Path(path)
+    data = data.encode() if isinstance(data, str) else data
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return True
+
+
+def run(args):
+    params = params_from_args(args)
+    text, component = verilog_for(params, args.top)
+    written = write_if_changed(args.output, text)
+    print(f"{args.output}: {args.top or params.name}, latency {component.latency}, "
+          f"accumulator {component.acc_width} bits{'' if written else ' (unchanged)'}")
+    return 0

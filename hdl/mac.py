@@ -1,0 +1,152 @@
+"""``NvlutMac``: the streaming NVFP4 dot-product unit (top level).
+
+Dataflow (one beat = one block, ``last`` ends a dot product)::
+
+    i.payload -> BlockDot (B multipliers, shared table, adder tree) -> [R3] -> BlockScaler
+      -> [R1] -> Accumulator (register) -> TensorScale -> [R2] -> Binary32Result -> o.payload
+
+``[Rk]`` is a pipeline register present when ``params.pipeline >= k``; the accumulator register is
+always there, so the latency (cycles from the edge that accepts the ``last`` beat to ``o.valid``) is
+``1 + pipeline``. All registers advance together when ``advance = ~o.valid | o.ready``, and
+``i.ready = advance``: one block per cycle while ``i.valid`` and ``o.ready`` are high, and
+everything holds still while the output waits. ``t`` travels with every beat and is taken from the
+``last`` one.
+"""
+
+from amaranth.hdl import Module, Signal
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from nvlut.golden import accumulator_width
+
+from .accumulator import STICKY_FLAGS, Accumulator, term_layout
+from .block_dot import BlockDot, block_sum_width
+from .block_scale import BlockScaler
+from .final_stage import Binary32Result, TensorScale, scaled_layout
+from .formats import BINARY32, E2M1, E4M3
+from .lut_storage import check_supported, write_signature
+
+#: fields of the output payload, LSB first
+OUTPUT_LAYOUT = data.StructLayout({
+    "y": BINARY32.bits,
+    "invalid": 1,
+    "overflow": 1,
+    "underflow": 1,
+    "inexact": 1,
+    "ecc_corrected": 1,
+    "ecc_uncorrectable": 1,
+})
+
+
+def input_layout(params):
+    """Fields of the input payload (one block), LSB first: ``a``, ``w``, ``sa``, [``sw``], ``t``,
+    ``last``; lane ``i`` of ``a`` / ``w`` is element ``i`` of the block."""
+    fields = {
+        "a": data.ArrayLayout(E2M1.bits, params.block),
+        "w": data.ArrayLayout(params.weight_bits, params.block),
+        "sa": E4M3.bits,
+    }
+    if params.block_scaled:
+        fields["sw"] = E4M3.bits
+    fields.update({"t": BINARY32.bits, "last": 1})
+    return data.StructLayout(fields)
+
+
+def mac_accumulator_width(params):
+    """``W_acc`` of ``params`` (docs/numerics.md 2.1)."""
+    return accumulator_width(params.weights, params.block, params.max_blocks, params.block_scaled)
+
+
+def _stage(m, present, enable, name, values):
+    """A pipeline register over ``values`` (a dict of name -> Value) loaded when ``enable``,
+    or the values themselves when the stage is not ``present``. Returns a name -> Value mapping."""
+    if not present:
+        return values
+    reg = Signal(data.StructLayout({k: v.shape() for k, v in values.items()}), name=name)
+    with m.If(enable):
+        m.d.sync += [reg[k].eq(v) for k, v in values.items()]
+    return {k: reg[k] for k in values}
+
+
+class NvlutMac(wiring.Component):
+    """Streaming ``y = RNE_binary32(t * sum_j sa_j * sw_j * sum_i a_ji * w_ji)`` for ``params``.
+
+    Members: ``i`` (``In(stream.Signature(input_layout(params)))``), ``o``
+    (``Out(stream.Signature(OUTPUT_LAYOUT))``) and, for ``lut_storage=ram``, ``cfg`` (the table
+    write port: ``en``, ``addr``, ``data``, one entry of :func:`nvlut.hdl.lut_image` per cycle).
+    Attributes: ``latency`` (``1 + params.pipeline``), ``acc_width`` (``W_acc``).
+    """
+
+    def __init__(self, params):
+        check_supported(params)
+        self.params = params
+        self.acc_width = mac_accumulator_width(params)
+        self.latency = 1 + params.pipeline
+        members = {
+            "i": In(stream.Signature(input_layout(params))),
+            "o": Out(stream.Signature(OUTPUT_LAYOUT)),
+        }
+        if write_signature(params) is not None:
+            members["cfg"] = In(write_signature(params))
+        super().__init__(members)
+
+    def elaborate(self, platform):
+        m = Module()
+        p = self.params
+        advance = Signal()
+        m.d.comb += [advance.eq(~self.o.valid | self.o.ready), self.i.ready.eq(advance)]
+        beat = self.i.payload
+
+        m.submodules.block_dot = bd = BlockDot(p)
+        m.d.comb += [bd.a.eq(beat.a), bd.w.eq(beat.w)]
+        if "cfg" in self.signature.members:
+            wiring.connect(m, wiring.flipped(self.cfg), bd.write)
+
+        scales = {"sa": beat.sa, **({"sw": beat.sw} if p.block_scaled else {})}
+        block = _stage(m, p.pipeline >= 3, advance, "block_reg", {
+            "valid": self.i.valid, "last": beat.last, "t": beat.t, "s": bd.s, **scales,
+            **{name: getattr(bd, name) for name in STICKY_FLAGS}})
+
+        m.submodules.scaler = sc = BlockScaler(block_sum_width(p), self.acc_width, p.block_scaled)
+        m.d.comb += [getattr(sc, k).eq(block[k]) for k in ("s", "nan", "inf_pos", "inf_neg",
+                                                           *scales)]
+        term = Signal(term_layout(self.acc_width))
+        m.d.comb += [term.value.eq(sc.term), term.nan.eq(sc.term_nan),
+                     term.inf_pos.eq(sc.term_inf_pos), term.inf_neg.eq(sc.term_inf_neg),
+                     term.ecc_corrected.eq(block["ecc_corrected"]),
+                     term.ecc_uncorrectable.eq(block["ecc_uncorrectable"])]
+        beat_term = _stage(m, p.pipeline >= 1, advance, "term_reg", {
+            "valid": block["valid"], "last": block["last"], "t": block["t"], "term": term})
+
+        m.submodules.accumulator = acc = Accumulator(self.acc_width)
+        m.d.comb += [acc.en.eq(advance & beat_term["valid"]), acc.last.eq(beat_term["last"]),
+                     acc.term.eq(beat_term["term"])]
+        done = Signal()
+        t = Signal(BINARY32.bits)
+        with m.If(advance):
+            m.d.sync += done.eq(beat_term["valid"] & beat_term["last"])
+            with m.If(beat_term["valid"] & beat_term["last"]):
+                m.d.sync += t.eq(beat_term["t"])
+
+        m.submodules.tensor_scale = ts = TensorScale(p, self.acc_width)
+        total = acc.total
+        m.d.comb += [ts.x.eq(total.value), ts.nan.eq(total.nan), ts.inf_pos.eq(total.inf_pos),
+                     ts.inf_neg.eq(total.inf_neg), ts.t.eq(t)]
+        scaled = _stage(m, p.pipeline >= 2, advance, "scaled_reg", {
+            "valid": done, "scaled": ts.result,
+            "ecc_corrected": total.ecc_corrected, "ecc_uncorrectable": total.ecc_uncorrectable})
+
+        m.submodules.result = res = Binary32Result(scaled_layout(p, self.acc_width))
+        m.d.comb += res.scaled.eq(scaled["scaled"])
+        out = self.o.payload
+        m.d.comb += [
+            self.o.valid.eq(scaled["valid"]),
+            out.y.eq(res.y),
+            out.invalid.eq(res.invalid),
+            out.overflow.eq(res.overflow),
+            out.underflow.eq(res.underflow),
+            out.inexact.eq(res.inexact),
+            out.ecc_corrected.eq(scaled["ecc_corrected"]),
+            out.ecc_uncorrectable.eq(scaled["ecc_uncorrectable"]),
+        ]
+        return m

@@ -1,0 +1,84 @@
+"""Round an exact value ``mag * 2^exp`` once to binary32, round-to-nearest-even (IEEE 754)."""
+
+from amaranth.hdl import Cat, Const, Module, Mux, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from .leading_zeros import LeadingZeros
+
+#: binary32 constants: significand bits with the hidden bit, smallest normal exponent, Inf code
+SIG_BITS = 24
+EMIN = -126
+INF_BITS = 0x7F800000
+BINARY32_MAG_BITS = 31
+
+
+class RoundBinary32(wiring.Component):
+    """``bits`` = the magnitude bits (exponent and mantissa fields) of ``RNE(mag * 2^exp)``.
+
+    Gradual underflow (subnormal results), overflow to Inf (``bits = 0x7F800000``). Flags follow
+    docs/numerics.md 2.3 for a finite exact value: ``inexact`` (the result differs from
+    ``mag * 2^exp``), ``overflow`` (rounded to Inf), ``underflow`` (``0 < mag * 2^exp < 2^-126``
+    and inexact: tininess before rounding). ``mag == 0`` gives ``bits = 0`` and no flags.
+
+    Steps: normalize (leading-zero count and left shift) so the top bit is the leading one, giving
+    the unbiased exponent ``E``; below ``2^-126`` shift right by ``-126 - E`` (at most 25 places,
+    past which only the sticky bit remains); keep 24 significand bits, the round bit and a sticky
+    bit; add the rounding increment to ``(E + 126) << 23 | significand`` so that a carry out of the
+    significand bumps the exponent (and a subnormal that rounds up becomes normal) for free.
+    """
+
+    def __init__(self, mag_width, exp_shape):
+        if mag_width < SIG_BITS + 2:
+            raise ValueError(f"mag_width: {mag_width} is too narrow; use at least {SIG_BITS + 2}")
+        self.mag_width = mag_width
+        super().__init__({
+            "mag": In(mag_width),
+            "exp": In(exp_shape),
+            "bits": Out(BINARY32_MAG_BITS),
+            "overflow": Out(1),
+            "underflow": Out(1),
+            "inexact": Out(1),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        width = self.mag_width
+        keep = SIG_BITS + 1  # significand and round bit
+        m.submodules.lzc = lzc = LeadingZeros(width)
+        normalized = Signal(width)
+        exp_shape = self.exp.shape()
+        exp_lo = -(1 << (exp_shape.width - 1)) if exp_shape.signed else 0
+        exp_hi = (1 << (exp_shape.width - exp_shape.signed)) - 1
+        exponent = Signal(range(exp_lo - 1, exp_hi + width))  # of the leading one
+        tiny = Signal()
+        shift = Signal(range(keep + 1))
+        shifted = Signal(2 * keep)
+        m.d.comb += [
+            lzc.x.eq(self.mag),
+            normalized.eq(self.mag << lzc.count),
+            exponent.eq(width - 1 - lzc.count + self.exp),
+            tiny.eq(exponent < EMIN),
+            shift.eq(Mux(~tiny, 0, Mux(exponent < EMIN - keep, keep, EMIN - exponent))),
+            shifted.eq(Cat(Const(0, keep), normalized[width - keep:]) >> shift),
+        ]
+        significand = shifted[keep + 1:]
+        round_bit = shifted[keep]
+        sticky = Signal()
+        rounded = Signal(len(exponent) + SIG_BITS)
+        m.d.comb += [
+            sticky.eq(normalized[:width - keep].any() | shifted[:keep].any()),
+            # (exponent field - 1) << 23 for a normal value, 0 for a subnormal one
+            rounded.eq((Mux(tiny, 0, exponent - EMIN).as_unsigned() << (SIG_BITS - 1))
+                       + significand + (round_bit & (sticky | significand[0]))),
+        ]
+        overflow = rounded >= INF_BITS
+        inexact = round_bit | sticky
+        nonzero = ~lzc.zero
+        m.d.comb += [
+            self.bits.eq(Mux(lzc.zero, 0, Mux(overflow, INF_BITS, rounded))),
+            self.overflow.eq(nonzero & overflow),
+            self.inexact.eq(nonzero & (inexact | overflow)),
+            self.underflow.eq(nonzero & tiny & inexact),
+        ]
+        return m
