@@ -1,0 +1,164 @@
+"""Accuracy ablations of NVFP4 on small edge models, with the MAC's exact numerics.
+
+Trains six small models from scratch (cached checkpoints), evaluates them with NVFP4 and the
+comparison formats (block size, weight precision, block-scale precision, retraining, table faults)
+and writes report.md, results.csv, results.json and PNG plots to --out. See docs/ablate.md.
+"""
+
+import os
+
+from .choices import (BLOCKS, MODEL_NAMES, SCALE_FORMATS, STUDIES, WEIGHT_FORMATS,
+                      check_choices)
+
+DEFAULT_OUT = os.path.join("build", "ablate")
+
+
+def _list(text):
+    return [t for t in text.replace(",", " ").split() if t]
+
+
+def _int_list(name):
+    def parse(text):
+        try:
+            return [int(t, 0) for t in _list(text)]
+        except ValueError:
+            raise ValueError(f"{name}: {text!r} is not a list of integers") from None
+    parse.__name__ = name
+    return parse
+
+
+def add_arguments(parser):
+    parser.add_argument("--models", type=_list, default=list(MODEL_NAMES),
+                        help=f"comma-separated models (default all: {','.join(MODEL_NAMES)})")
+    parser.add_argument("--study", action="append", metavar="STUDY",
+                        help=f"study to run, repeatable: {'|'.join(STUDIES)} (default all)")
+    parser.add_argument("--seeds", type=int,
+                        help="training seeds per model (default 3; 1 with --quick)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: 3 training epochs and 1 QAT epoch, and unless given "
+                             "otherwise 1 seed, blocks 4,16, 16 exact samples, one fault rate")
+    parser.add_argument("--out", default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
+    parser.add_argument("--ckpt-dir", help="checkpoint cache (default <out>/ckpt)")
+    parser.add_argument("--blocks", type=_int_list("blocks"),
+                        help="block sizes of the block study, 4..128 (default 4,8,16,32,64,128)")
+    parser.add_argument("--weights", type=_list, default=list(WEIGHT_FORMATS),
+                        help="weight formats of the weights study (default fp4,fp8,fp16)")
+    parser.add_argument("--scales", type=_list, default=list(SCALE_FORMATS),
+                        help="block-scale formats of the scales study (default e4m3,e8m0,fp16,none)")
+    parser.add_argument("--exact-samples", type=int,
+                        help="test samples evaluated in exact mode per model (default 200, 16 with "
+                             "--quick; 0: off)")
+    parser.add_argument("--no-exact", action="store_true", help="skip exact mode")
+    parser.add_argument("--bers", type=_float_list, default=None,
+                        help="bit error rates of the faults study (default 1e-3,1e-2,3e-2,1e-1)")
+    parser.add_argument("--ecc", type=_list, default=None,
+                        help="ECC modes of the faults study (default none,msb2,secded)")
+    parser.add_argument("--fault-trials", type=int, default=2,
+                        help="random fault maps per model, seed, ECC mode and rate (default 2)")
+    parser.add_argument("--fault-multiplier", default="lut",
+                        help="multiplier whose table the faults study corrupts: lut|fulllut")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (default 1: the machine is shared)")
+
+
+def _float_list(text):
+    try:
+        return [float(t) for t in _list(text)]
+    except ValueError:
+        raise ValueError(f"bers: {text!r} is not a list of numbers") from None
+
+
+def _check(args):
+    from .quant import check_block
+
+    check_choices("models", args.models, MODEL_NAMES)
+    if not args.models:
+        raise ValueError(f"models: none given; choose from {', '.join(MODEL_NAMES)}")
+    check_choices("study", args.study or [], STUDIES)
+    for b in args.blocks or []:
+        check_block(b, "blocks")
+    check_choices("weights", args.weights, WEIGHT_FORMATS)
+    check_choices("scales", args.scales, SCALE_FORMATS)
+    if args.seeds is not None and args.seeds < 1:
+        raise ValueError(f"seeds: {args.seeds} is not allowed; use an integer >= 1")
+    if args.exact_samples is not None and args.exact_samples < 0:
+        raise ValueError(f"exact-samples: {args.exact_samples} is not allowed; use >= 0")
+    if args.fault_trials < 1:
+        raise ValueError(f"fault-trials: {args.fault_trials} is not allowed; use >= 1")
+    if args.threads < 1:
+        raise ValueError(f"threads: {args.threads} is not allowed; use >= 1")
+    from . import faults
+    from nvlut.gen.params import MacParams
+
+    check_choices("fault-multiplier", [args.fault_multiplier], faults.MULTIPLIERS)
+    for ecc in args.ecc or []:
+        MacParams(ecc=ecc, lut_storage="ram", multiplier=args.fault_multiplier)
+    for ber in args.bers or []:
+        if not 0.0 < ber <= 1.0:
+            raise ValueError(f"bers: {ber!r} is not allowed; use probabilities in (0, 1]")
+
+
+def run(args):
+    import dataclasses
+    import time
+
+    import torch
+
+    from . import faults, report, studies, train
+
+    _check(args)
+    torch.set_num_threads(args.threads)
+    quick = args.quick
+    settings = train.QUICK if quick else train.FULL
+    seeds = args.seeds or (1 if quick else 3)
+    exact_samples = 0 if args.no_exact else (
+        args.exact_samples if args.exact_samples is not None else 16 if quick else 200)
+    blocks = args.blocks or ([4, 16] if quick else list(BLOCKS))
+    bers = args.bers or ([1e-1] if quick else list(faults.BERS))
+    eccs = args.ecc or list(faults.ECC_MODES)
+    chosen = args.study or list(STUDIES)
+    skipped = ""
+    if "faults" in chosen:
+        reason = faults.unavailable_reason() or (
+            None if exact_samples else "it runs in exact mode, which --no-exact / "
+                                       "--exact-samples 0 turned off")
+        if reason:
+            if args.study:
+                raise ValueError(f"study: faults is not available: {reason}")
+            chosen = [s for s in chosen if s != "faults"]
+            skipped = f"faults study ({reason})"
+            print(f"nvlut ablate: skipping the faults study: {reason}", flush=True)
+    ckpt_dir = args.ckpt_dir or os.path.join(args.out, "ckpt")
+    start = time.monotonic()
+
+    def log(msg):
+        print(f"[{time.monotonic() - start:7.1f}s] {msg}", flush=True)
+
+    rows = []
+    for name in args.models:
+        for seed in range(seeds):
+            log(f"{name} seed {seed}")
+            ev = studies.Evaluator(name, seed, settings, ckpt_dir, exact_samples, log)
+            for study in chosen:
+                if study == "faults":
+                    new = faults.run_faults(ev, bers, eccs, args.fault_multiplier,
+                                            args.fault_trials)
+                else:
+                    new = studies.run_study(study, ev, exact=bool(exact_samples),
+                                            **_choices(study, blocks, args))
+                rows += new
+                log("  " + study + ": " + ", ".join(
+                    f"{r['variant']}{' (exact)' if r['mode'] == 'exact' else ''}"
+                    f"{' ber=%g' % r['ber'] if r.get('ber') else ''} {r['accuracy'] * 100:.1f}"
+                    for r in new))
+    meta = {"models": args.models, "studies": chosen, "seeds": seeds, "quick": quick,
+            "exact_samples": exact_samples, "settings": dataclasses.asdict(settings),
+            "skipped": skipped, "threads": args.threads}
+    report.write(args.out, rows, meta)
+    log(f"wrote {os.path.join(args.out, 'report.md')}")
+    return 0
+
+
+def _choices(study, blocks, args):
+    return {"block": {"blocks": blocks}, "weights": {"weights": args.weights},
+            "scales": {"scales": args.scales}}.get(study, {})
