@@ -1,8 +1,9 @@
 """Generate the default design set: Verilog, manifest.json and a FuseSoC core.
 
 Writes into --out (default build/verilog): one <name>.v per design of DEFAULT_DESIGNS (the paper's
-points at B=16, the block sweep, the writable-table design), manifest.json (parameters, ports,
-payload layouts, latency, accumulator width, table geometry of every design), nvlut.core (FuseSoC
+points at B=16, the block sweep, the writable-table designs with and without ECC), manifest.json
+(parameters, ports, payload layouts, latency, accumulator width, table geometry and storage bits
+of every design), nvlut.core (FuseSoC
 CAPI2: a fileset per design, target `lint` for the reference design and `lint_<name>` for each) and
 lint_waivers.vlt. Files are rewritten only when their content changes; the output depends only on
 the parameters and the generator. With --lint, every design is linted with `verilator -Wall`.
@@ -26,8 +27,12 @@ def _default_designs():
                                          multiplier=multiplier))
     # The block-size sweep (B = 16 is the reference point above).
     designs += [MacParams(block=b) for b in (8, 32, 64)]
-    # The writable table, loaded through the cfg port.
-    designs.append(MacParams(lut_storage="ram"))
+    # The writable table, loaded through the cfg port, and its ECC variants: full SECDED; SECDED on
+    # the two MSBs of the 4-bit significand products (weights 4 and 8: the large errors; the same
+    # 4 check bits as full SECDED on so narrow an entry, but smaller decoders on the B read ports);
+    # and full SECDED on the 9-bit full-product table.
+    designs += [MacParams(lut_storage="ram", ecc=ecc) for ecc in ("none", "secded", "msb2")]
+    designs.append(MacParams(multiplier="fulllut", lut_storage="ram", ecc="secded"))
     return tuple(designs)
 
 
@@ -66,9 +71,13 @@ def describe(params, component, file_name):
     table = None
     depth = table_depth(params.multiplier, params.weights)
     if depth:
-        table = {"depth": depth, "entry_width": entry_width(params.multiplier, params.weights),
-                 "word_width": codec_for(params).word_width, "address_width": address_width(depth),
-                 "storage": params.lut_storage}
+        width = entry_width(params.multiplier, params.weights)
+        word_width = codec_for(params).word_width
+        table = {"depth": depth, "entry_width": width, "word_width": word_width,
+                 "address_width": address_width(depth), "storage": params.lut_storage,
+                 "ecc": params.ecc, "protected_bits": params.ecc_protected_bits,
+                 "check_bits": word_width - width, "data_bits": depth * width,
+                 "storage_bits": depth * word_width}
     return {
         "name": params.name,
         "top": params.name,

@@ -8,6 +8,8 @@ the allowed values and, for combinations, why they make no sense.
 import dataclasses
 import re
 
+from .table_geometry import entry_width
+
 WEIGHTS = ("fp4", "fp8", "fp16")
 WEIGHT_SCALING = ("block", "tensor")
 MULTIPLIERS = ("lut", "fulllut", "mul")
@@ -65,6 +67,12 @@ class MacParams:
         if self.ecc != "none" and self.lut_storage != "ram":
             raise ValueError("ecc: ECC protects writable table storage; it needs lut_storage 'ram' "
                              "(and multiplier 'lut' or 'fulllut')")
+        protected = self.ecc_protected_bits
+        if protected > entry_width(self.multiplier, self.weights):
+            width = entry_width(self.multiplier, self.weights)
+            raise ValueError(f"ecc: cannot protect {protected} bits of a {width}-bit table entry "
+                             f"({self.multiplier} table, {self.weights} weights); use msb1 .. "
+                             f"msb{width} or secded")
         if self.fault_port and self.lut_storage != "ram":
             raise ValueError("fault_port: fault injection targets writable table storage; "
                              "it needs lut_storage 'ram'")
@@ -79,12 +87,13 @@ class MacParams:
         return WEIGHT_BITS[self.weights]
 
     @property
-    def ecc_msb(self):
-        """k of ``msb<k>``, the full entry width for ``secded``, 0 for ``none``."""
+    def ecc_protected_bits(self):
+        """Most significant table entry bits covered by SECDED: k of ``msb<k>``, the whole entry
+        for ``secded``, 0 for ``none``."""
         m = _ECC_RE.match(self.ecc)
         if m.group(2):
             return int(m.group(2))
-        return None if self.ecc == "secded" else 0
+        return entry_width(self.multiplier, self.weights) if self.ecc == "secded" else 0
 
     @property
     def name(self):

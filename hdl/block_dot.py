@@ -6,7 +6,7 @@ from amaranth.lib.wiring import In, Out
 
 from .adder_tree import AdderTree, tree_width
 from .formats import E2M1
-from .lut_storage import LutStorage, write_signature
+from .lut_storage import LutStorage, fault_signature, write_signature
 from .multiplier import VARIANTS
 from .tables import product_width
 
@@ -19,8 +19,9 @@ def block_sum_width(params):
 class BlockDot(wiring.Component):
     """``s = sum_i p(a[i], w[i])`` over the ``params.block`` lanes of one block, exactly.
 
-    In: ``a`` (B E2M1 codes), ``w`` (B weight codes), and for ``lut_storage=ram`` the table write
-    port ``write`` (see :class:`~nvlut.hdl.lut_storage.LutStorage`). Out: ``s`` (signed
+    In: ``a`` (B E2M1 codes), ``w`` (B weight codes), for ``lut_storage=ram`` the table write
+    port ``write`` and with ``fault_port`` the fault-injection port ``fault`` (see
+    :class:`~nvlut.hdl.lut_storage.LutStorage`). Out: ``s`` (signed
     :func:`block_sum_width` bits; the sum of the finite lane products), ``nan`` / ``inf_pos`` /
     ``inf_neg`` (some lane product is NaN / +Inf / -Inf), ``ecc_corrected`` / ``ecc_uncorrectable``
     (from the table reads of this block). Purely combinational (the RAM write is synchronous).
@@ -40,6 +41,8 @@ class BlockDot(wiring.Component):
         }
         if write_signature(params) is not None:
             members["write"] = In(write_signature(params))
+        if fault_signature(params) is not None:
+            members["fault"] = In(fault_signature(params))
         super().__init__(members)
 
     def elaborate(self, platform):
@@ -51,8 +54,10 @@ class BlockDot(wiring.Component):
             m.submodules.storage = storage = LutStorage(p, ports=p.block)
             m.d.comb += [self.ecc_corrected.eq(storage.corrected),
                          self.ecc_uncorrectable.eq(storage.uncorrectable)]
-            if storage.writable:
-                wiring.connect(m, wiring.flipped(self.write), storage.write)
+            for port in ("write", "fault"):
+                if port in storage.signature.members:
+                    wiring.connect(m, wiring.flipped(getattr(self, port)),
+                                   getattr(storage, port))
         nan = inf_pos = inf_neg = 0
         for i in range(p.block):
             m.submodules[f"lane{i}"] = lane = VARIANTS[p.multiplier](p.weights)

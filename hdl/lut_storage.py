@@ -1,11 +1,18 @@
-"""Table storage shared by the B lanes: constant (ROM) or writable (RAM), with a codec hook for ECC.
+"""Table storage shared by the B lanes: constant (ROM) or writable (RAM), with its ECC codec.
 
 One table, ``ports`` combinational (asynchronous) read ports, one per lane; no per-lane copies. A
 writable table has a synchronous write port (``write``: ``en``, ``addr``, ``data``), which the top
-exposes as the ``cfg`` port. The codec is where ECC goes: the storage holds ``codec`` words; the
-write path runs entries through ``codec.encoder()``, each read port through its own
-``codec.decoder()``, whose ``corrected`` / ``uncorrectable`` outputs are ORed into the storage's
-outputs of those names.
+exposes as the ``cfg`` port. The storage holds ``codec`` words (:func:`codec_for`: the plain entry
+for ``ecc=none``, the entry and its SECDED check bits otherwise): the write path runs entries through
+``codec.encoder()``, each read port through its own ``codec.decoder()``, whose ``corrected`` /
+``uncorrectable`` outputs are ORed into the storage's outputs of those names.
+
+With ``fault_port`` the storage also has a fault-injection port (``fault``: ``en``, ``addr``,
+``mask``): at a clock edge with ``en`` high the stored word at ``addr`` becomes ``word ^ mask``,
+bypassing the encoder, so any stored bit (entry or check bit, in the layout of
+``nvlut.golden.faults.StorageLayout``) can be flipped. It is a read-modify-write through one more
+combinational read port and the table's single write port; a fault write takes precedence over a
+``write`` in the same cycle (that write is lost).
 
 A codec object provides ``entry_width``, ``word_width``, ``encode(entry) -> word`` (Python) and
 ``encoder()`` (``data: In(entry_width)``, ``code: Out(word_width)``) and ``decoder()`` (``code:
@@ -18,6 +25,7 @@ from amaranth.hdl import Module
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
+from .secded import SecdedCodec
 from .tables import entry_width, table_depth, table_entries
 
 
@@ -37,6 +45,14 @@ class WriteSignature(wiring.Signature):
 
     def __init__(self, addr_width, data_width):
         super().__init__({"en": Out(1), "addr": Out(addr_width), "data": Out(data_width)})
+
+
+class FaultSignature(wiring.Signature):
+    """The fault-injection port as seen by the injector: the stored word at ``addr`` is XORed with
+    ``mask`` while ``en``."""
+
+    def __init__(self, addr_width, word_width):
+        super().__init__({"en": Out(1), "addr": Out(addr_width), "mask": Out(word_width)})
 
 
 class IdentityEncoder(wiring.Component):
@@ -80,18 +96,11 @@ class IdentityCodec:
         return IdentityDecoder(self.entry_width)
 
 
-def check_supported(params):
-    """Raise ValueError for table options the storage does not implement yet."""
-    if params.ecc != "none":
-        raise ValueError("ecc: not yet supported")
-    if params.fault_port:
-        raise ValueError("fault_port: not yet supported")
-
-
 def codec_for(params):
-    """The codec of ``params.ecc`` for the table of ``params``."""
-    check_supported(params)
-    return IdentityCodec(entry_width(params.multiplier, params.weights))
+    """The codec of ``params.ecc`` for the table of ``params``: :class:`IdentityCodec` for
+    ``none``, :class:`~nvlut.hdl.secded.SecdedCodec` for ``secded`` and ``msb<k>``."""
+    width = entry_width(params.multiplier, params.weights)
+    return IdentityCodec(width) if params.ecc == "none" else SecdedCodec(width, params.ecc)
 
 
 def write_signature(params):
@@ -102,11 +111,20 @@ def write_signature(params):
     return WriteSignature(address_width(depth), entry_width(params.multiplier, params.weights))
 
 
+def fault_signature(params):
+    """The :class:`FaultSignature` of the table of ``params``; None without ``fault_port``."""
+    if not params.fault_port:
+        return None
+    depth = table_depth(params.multiplier, params.weights)
+    return FaultSignature(address_width(depth), codec_for(params).word_width)
+
+
 class LutStorage(wiring.Component):
     """The multiplier table of ``params`` with ``ports`` read ports (see the module docstring).
 
     Members: ``read[i]`` (:class:`ReadSignature`, flipped), ``write`` (flipped
-    :class:`WriteSignature`, only for ``lut_storage=ram``), ``corrected``, ``uncorrectable``.
+    :class:`WriteSignature`, only for ``lut_storage=ram``), ``fault`` (flipped
+    :class:`FaultSignature`, only with ``fault_port``), ``corrected``, ``uncorrectable``.
     """
 
     def __init__(self, params, ports):
@@ -123,6 +141,8 @@ class LutStorage(wiring.Component):
         }
         if self.writable:
             members["write"] = In(write)
+        if fault_signature(params) is not None:
+            members["fault"] = In(fault_signature(params))
         super().__init__(members)
 
     def elaborate(self, platform):
@@ -140,6 +160,15 @@ class LutStorage(wiring.Component):
                 wp.addr.eq(self.write.addr),
                 wp.data.eq(encoder.code),
             ]
+        if "fault" in self.signature.members:
+            fault_read = mem.read_port(domain="comb")
+            m.d.comb += fault_read.addr.eq(self.fault.addr)
+            with m.If(self.fault.en):
+                m.d.comb += [
+                    wp.en.eq(1),
+                    wp.addr.eq(self.fault.addr),
+                    wp.data.eq(fault_read.data ^ self.fault.mask),
+                ]
         corrected = uncorrectable = 0
         for i, port in enumerate(self.read):
             rp = mem.read_port(domain="comb")

@@ -24,7 +24,7 @@ from .block_dot import BlockDot, block_sum_width
 from .block_scale import BlockScaler
 from .final_stage import Binary32Result, TensorScale, scaled_layout
 from .formats import BINARY32, E2M1, E4M3
-from .lut_storage import check_supported, write_signature
+from .lut_storage import fault_signature, write_signature
 
 #: fields of the output payload, LSB first
 OUTPUT_LAYOUT = data.StructLayout({
@@ -72,13 +72,16 @@ class NvlutMac(wiring.Component):
     """Streaming ``y = RNE_binary32(t * sum_j sa_j * sw_j * sum_i a_ji * w_ji)`` for ``params``.
 
     Members: ``i`` (``In(stream.Signature(input_layout(params)))``), ``o``
-    (``Out(stream.Signature(OUTPUT_LAYOUT))``) and, for ``lut_storage=ram``, ``cfg`` (the table
-    write port: ``en``, ``addr``, ``data``, one entry of :func:`nvlut.hdl.lut_image` per cycle).
+    (``Out(stream.Signature(OUTPUT_LAYOUT))``), for ``lut_storage=ram`` ``cfg`` (the table
+    write port: ``en``, ``addr``, ``data``, one entry of :func:`nvlut.hdl.lut_image` per cycle,
+    encoded by the ECC codec of ``params.ecc``) and, with ``fault_port``, ``fault`` (``en``,
+    ``addr``, ``mask``: XOR ``mask`` into the stored code word at ``addr``; see
+    :mod:`nvlut.hdl.lut_storage`). ``o.payload.ecc_corrected`` / ``ecc_uncorrectable``: some table
+    read of a block of the dot product was corrected / uncorrectable.
     Attributes: ``latency`` (``1 + params.pipeline``), ``acc_width`` (``W_acc``).
     """
 
     def __init__(self, params):
-        check_supported(params)
         self.params = params
         self.acc_width = mac_accumulator_width(params)
         self.latency = 1 + params.pipeline
@@ -88,6 +91,8 @@ class NvlutMac(wiring.Component):
         }
         if write_signature(params) is not None:
             members["cfg"] = In(write_signature(params))
+        if fault_signature(params) is not None:
+            members["fault"] = In(fault_signature(params))
         super().__init__(members)
 
     def elaborate(self, platform):
@@ -101,6 +106,8 @@ class NvlutMac(wiring.Component):
         m.d.comb += [bd.a.eq(beat.a), bd.w.eq(beat.w)]
         if "cfg" in self.signature.members:
             wiring.connect(m, wiring.flipped(self.cfg), bd.write)
+        if "fault" in self.signature.members:
+            wiring.connect(m, wiring.flipped(self.fault), bd.fault)
 
         scales = {"sa": beat.sa, **({"sw": beat.sw} if p.block_scaled else {})}
         block = _stage(m, p.pipeline >= 3, advance, "block_reg", {

@@ -8,15 +8,16 @@ entry ``sig_a * sig_w`` (unsigned). Subnormals are exact: the hidden bit is part
 exact signed element product ``p`` of docs/numerics.md 2.1 in two's complement, 0 for NaN weights.
 
 ``mul`` has no table. The entries are computed here from the format definitions
-(:meth:`nvlut.hdl.formats.Format.fields`), independently of ``nvlut.golden``.
+(:meth:`nvlut.hdl.formats.Format.fields`), independently of ``nvlut.golden``. The geometry
+(:func:`entry_width`, :func:`table_depth`, :func:`product_width`) is computed without Amaranth in
+``nvlut.gen.table_geometry`` (so that ``MacParams`` can validate ``ecc``) and re-exported here.
 """
+
+from nvlut.gen.table_geometry import entry_width, product_width, table_depth
 
 from .formats import E2M1, WEIGHT_FORMATS
 
-
-def product_width(weights):
-    """Width of the signed element product ``p`` for a weight format (fp4 9, fp8 23, fp16 45)."""
-    return (E2M1.max_int * WEIGHT_FORMATS[weights].max_int).bit_length() + 1
+__all__ = ["entry_width", "lut_image", "product_width", "table_depth", "table_entries"]
 
 
 def _mantissa_entries(weights):
@@ -44,25 +45,6 @@ def table_entries(multiplier, weights):
     if multiplier == "fulllut":
         return _product_entries(weights)
     return []
-
-
-def entry_width(multiplier, weights):
-    """Bits of one table entry (0 for ``mul``)."""
-    if multiplier == "lut":
-        wf = WEIGHT_FORMATS[weights]
-        return (((1 << E2M1.sig_bits) - 1) * ((1 << wf.sig_bits) - 1)).bit_length()
-    if multiplier == "fulllut":
-        return product_width(weights)
-    return 0
-
-
-def table_depth(multiplier, weights):
-    """Entries in the table (0 for ``mul``)."""
-    if multiplier == "lut":
-        return 1 << (E2M1.sig_bits + WEIGHT_FORMATS[weights].sig_bits)
-    if multiplier == "fulllut":
-        return 1 << (E2M1.bits + WEIGHT_FORMATS[weights].bits)
-    return 0
 
 
 def lut_image(params):

@@ -13,11 +13,14 @@ maximum relative error, and the table's storage in bits. Results go to ``<out>/<
 ``faults.md``, ``faults.csv``, ``faults.json`` and ``faults.png`` (error vs BER per mode), all
 byte-identical for the same arguments.
 
-``--rtl-sample K`` replays the first K dot products of one faulty trial on the RTL
-(``nvlut.verif.sim``) and checks bit-exact agreement with the golden fault model. Faults reach the
-RTL through the ``cfg`` port (the corrupted table is written instead of the true one), which
-reproduces stored-bit faults exactly for ``ecc=none`` only: with ECC the write path encodes
-whatever is written, so replaying those modes needs a fault-injection port in the storage.
+``--rtl-sample K`` replays the first K dot products of one faulty trial per mode on the RTL and
+checks bit-exact agreement (``y`` and all six flags) with the golden fault model. With ``--sim
+amaranth`` every mode is replayed in Amaranth's simulator on ``NvlutMac`` with ``fault_port``: the
+true table is loaded through ``cfg`` and the trial's fault map is XORed into the stored words
+(check bits included) through the ``fault`` port (:func:`simulate_fault_maps`). With ``--sim
+icarus|verilator`` (``nvlut.verif.sim``, the generated Verilog) only ``ecc=none`` is replayed, by
+writing the corrupted table through ``cfg``: ``nvlut.verif.sim`` does not drive the fault port
+yet, and with ECC the write path encodes whatever ``cfg`` writes.
 """
 
 import argparse
@@ -28,6 +31,8 @@ DEFAULT_BER = "1e-5,3e-5,1e-4,3e-4,1e-3,3e-3,1e-2"
 DEFAULT_ECC = "none,msb2,msb4,secded"
 #: the campaign's default design: a full-product table in RAM (9-bit entries for fp4)
 DEFAULT_DESIGN = {"multiplier": "fulllut", "lut_storage": "ram"}
+#: simulators of the RTL replay (see the module docstring)
+REPLAY_SIMS = ("amaranth", "icarus", "verilator")
 METRICS = ("wrong", "silent_wrong", "flagged_corrected", "flagged_uncorrectable",
            "mean_rel_error", "max_rel_error")
 
@@ -56,10 +61,11 @@ def add_arguments(parser):
                         help="fault maps per mode and bit error rate (default 100)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rtl-sample", type=int, default=50, metavar="K",
-                        help="replay K dot products of a faulty ecc=none trial on the RTL "
+                        help="replay K dot products of a faulty trial per mode on the RTL "
                              "(default 50; 0: no replay)")
     parser.add_argument("--sim", default="icarus",
-                        help="simulator of the replay: icarus|verilator (default icarus)")
+                        help="simulator of the replay: amaranth (every mode, through the fault "
+                             "port) | icarus | verilator (ecc=none only) (default icarus)")
     parser.add_argument("--out", type=pathlib.Path, default=None,
                         help="output directory (default <build>/faults)")
 
@@ -116,13 +122,14 @@ def trial_metrics(y_ref, y, flags):
     }
 
 
-def campaign(params, bers, eccs, n, nb, trials, seed, sample_size=0):
-    """Run the campaign (golden model only): ``(rows, replay)``.
+def campaign(params, bers, eccs, n, nb, trials, seed, sample_size=0, replay_eccs=()):
+    """Run the campaign (golden model only): ``(rows, replays)``.
 
     ``rows``: one dict per (ecc, ber) with the storage figures and the metrics averaged over the
-    trials (``max_rel_error``: the maximum). ``replay``: for :func:`replay_on_rtl`, the operands
-    and the ``ecc=none`` trial whose faults change the most balanced share (closest to half) of
-    the first ``sample_size`` results, or None without ``sample_size`` or ``ecc=none``.
+    trials (``max_rel_error``: the maximum). ``replays``: for :func:`replay_on_rtl`, per mode of
+    ``replay_eccs``, the operands and the trial whose faults affect (change or flag) the most
+    balanced share (closest to half) of the first ``sample_size`` results; a mode none of whose
+    trials affects one of them is missing.
     """
     import numpy as np
 
@@ -133,7 +140,7 @@ def campaign(params, bers, eccs, n, nb, trials, seed, sample_size=0):
     ops = operands(params, n, nb, rng)
     y_ref = golden.dot(*ops, params.weights)
     table = faults.lut_table(params.multiplier, params.weights)
-    rows, replay, best = [], None, 0
+    rows, replays, best = [], {}, {}
     for ecc in eccs:
         design = params.replace(ecc=ecc)
         layout = faults.storage_layout(table.width, ecc)
@@ -144,12 +151,15 @@ def campaign(params, bers, eccs, n, nb, trials, seed, sample_size=0):
                 delivered = faults.faulty_table(design, fault_map)
                 y, flags = faults.dot_with_table(design, delivered, *ops)
                 per_trial.append(trial_metrics(y_ref, y, flags))
-                changed = int((y[:sample_size] != y_ref[:sample_size]).sum())
-                balance = min(changed, sample_size - changed)
-                if ecc == "none" and changed and (replay is None or balance > best):
-                    best = balance
-                    replay = {"ber": ber, "fault_map": fault_map, "entries": delivered[0],
-                              "y": y, "flags": flags, "operands": ops, "y_ref": y_ref}
+                affected = int(((y != y_ref) | flags["ecc_corrected"]
+                                | flags["ecc_uncorrectable"])[:sample_size].sum())
+                balance = min(affected, sample_size - affected)
+                if ecc in replay_eccs and affected and (ecc not in replays
+                                                        or balance > best[ecc]):
+                    best[ecc] = balance
+                    replays[ecc] = {"ecc": ecc, "ber": ber, "fault_map": fault_map,
+                                    "entries": delivered[0], "y": y, "flags": flags,
+                                    "operands": ops, "y_ref": y_ref}
             row = {"ecc": ecc, "ber": ber, "table_words": table.depth,
                    "entry_bits": table.width, "check_bits": layout.check_bits,
                    "stored_bits": table.depth * layout.stored_bits,
@@ -158,31 +168,112 @@ def campaign(params, bers, eccs, n, nb, trials, seed, sample_size=0):
                 values = [m[name] for m in per_trial]
                 row[name] = float(max(values) if name == "max_rel_error" else np.mean(values))
             rows.append(row)
-    return rows, replay
+    return rows, replays
+
+
+def simulate_fault_maps(params, operands, fault_maps):
+    """Simulate ``NvlutMac(params)`` (``lut_storage=ram``, ``fault_port``) in Amaranth's simulator.
+
+    Loads the table through ``cfg``; then, per fault map (``uint64[depth]``, the XOR masks of
+    ``nvlut.golden.faults``), brings the stored words to exactly that fault map through the
+    ``fault`` port (one write per word that differs from the previous map) and streams the dot
+    products ``operands`` (``(a, w, sa, sw, t)`` as for ``nvlut.golden.dot``, all of the same
+    number of blocks) with ``o.ready`` high. Returns per map ``(y uint32[n], flags)``, ``flags``
+    mapping each output flag of ``nvlut.hdl.OUTPUT_LAYOUT`` to bool[n].
+    """
+    import numpy as np
+    from amaranth.sim import Simulator
+
+    from nvlut.hdl import OUTPUT_LAYOUT, NvlutMac, input_layout, lut_image
+
+    dut = NvlutMac(params)
+    layout = input_layout(params)
+    a, w, sa, sw, t = operands
+    n, nb, _ = a.shape
+    beats = [layout.const({"a": a[k, j].tolist(), "w": w[k, j].tolist(), "sa": int(sa[k, j]),
+                           **({"sw": int(sw[k, j])} if params.block_scaled else {}),
+                           "t": int(t[k]), "last": int(j == nb - 1)})
+             for k in range(n) for j in range(nb)]
+    payload = dut.o.payload.as_value()
+    results = []
+
+    async def bench(ctx):
+        ctx.set(dut.cfg.en, 1)
+        for addr, entry in enumerate(lut_image(params)):
+            ctx.set(dut.cfg.addr, addr)
+            ctx.set(dut.cfg.data, entry)
+            await ctx.tick()
+        ctx.set(dut.cfg.en, 0)
+        ctx.set(dut.o.ready, 1)
+        stored = np.zeros(len(lut_image(params)), np.uint64)  # the fault map now in the storage
+        for fault_map in fault_maps:
+            delta = stored ^ np.asarray(fault_map, np.uint64)
+            stored = np.asarray(fault_map, np.uint64)
+            ctx.set(dut.fault.en, 1)
+            for addr in np.flatnonzero(delta):
+                ctx.set(dut.fault.addr, int(addr))
+                ctx.set(dut.fault.mask, int(delta[addr]))
+                await ctx.tick()
+            ctx.set(dut.fault.en, 0)
+            outputs = []
+            ctx.set(dut.i.valid, 1)
+            for beat in beats:
+                ctx.set(dut.i.payload, beat)
+                if ctx.get(dut.o.valid):
+                    outputs.append(ctx.get(payload))
+                await ctx.tick()
+            ctx.set(dut.i.valid, 0)
+            while len(outputs) < n:
+                if ctx.get(dut.o.valid):
+                    outputs.append(ctx.get(payload))
+                await ctx.tick()
+            results.append(np.array(outputs, np.uint64))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    def field(words, name):
+        f = OUTPUT_LAYOUT[name]
+        return words >> np.uint64(f.offset) & np.uint64((1 << f.width) - 1)
+
+    return [(field(words, "y").astype(np.uint32),
+             {name: field(words, name).astype(bool) for name, _ in OUTPUT_LAYOUT if name != "y"})
+            for words in results]
 
 
 def replay_on_rtl(params, replay, count, sim):
-    """Simulate the first ``count`` dot products of ``replay`` on ``NvlutMac(params, ecc=none)``
-    with the corrupted table written through ``cfg``: a summary dict (``agree`` True when every
-    output and flag matches the golden fault model)."""
+    """Simulate the first ``count`` dot products of ``replay`` (from :func:`campaign`) on
+    ``NvlutMac(params)`` with the replay's ``ecc`` (see the module docstring for ``sim``): a
+    summary dict (``agree`` True when every output and flag matches the golden fault model)."""
     import dataclasses
 
     import numpy as np
 
-    from .design import design_for
-    from .sim import simulate
+    design_params = params.replace(ecc=replay["ecc"])
+    ops = tuple(None if x is None else x[:count] for x in replay["operands"])
+    if sim == "amaranth":
+        design_params = design_params.replace(fault_port=True)
+        [(y, flags)] = simulate_fault_maps(design_params, ops, [replay["fault_map"]])
+    else:
+        from .design import design_for
+        from .sim import simulate
 
-    design_params = params.replace(ecc="none")
-    design = design_for(design_params)
-    faulty = dataclasses.replace(design, cfg_words=tuple(int(x) for x in replay["entries"]))
-    a, w, sa, sw, t = (None if x is None else x[:count] for x in replay["operands"])
-    y, flags = simulate(design_params, a, w, sa, sw, t, sim=sim, design=faulty)
+        if replay["ecc"] != "none":
+            raise ValueError(f"sim: {sim!r} replays ecc=none only (nvlut.verif.sim drives no "
+                             "fault port yet); use sim 'amaranth' for the ECC modes")
+        design = design_for(design_params)
+        faulty = dataclasses.replace(design, cfg_words=tuple(int(x) for x in replay["entries"]))
+        y, flags = simulate(design_params, *ops, sim=sim, design=faulty)
     mismatches = int((y != replay["y"][:count]).sum())
     for name, values in flags.items():
         mismatches += int((values != replay["flags"][name][:count]).sum())
-    return {"design": design_params.name, "sim": sim, "ber": replay["ber"], "dot_products": count,
+    flagged = replay["flags"]["ecc_corrected"] | replay["flags"]["ecc_uncorrectable"]
+    return {"ecc": replay["ecc"], "design": design_params.name, "sim": sim, "ber": replay["ber"],
+            "dot_products": count,
             "flipped_bits": int(np.bitwise_count(replay["fault_map"]).sum()),
             "changed": int((replay["y"][:count] != replay["y_ref"][:count]).sum()),
+            "flagged": int(flagged[:count].sum()),
             "mismatches": mismatches, "agree": mismatches == 0}
 
 
@@ -204,12 +295,17 @@ def markdown(params, args, rows, rtl):
     lines.append("")
     if rtl is None:
         lines.append("RTL replay: not run (--rtl-sample 0).")
-    else:
-        lines.append(f"RTL replay ({rtl['sim']}, {rtl['design']}, ecc=none, BER {_fmt(rtl['ber'])},"
-                     f" {rtl['flipped_bits']} flipped bits): {rtl['dot_products']} dot products, "
-                     f"{rtl['changed']} of them changed by the faults, "
-                     f"{rtl['mismatches']} mismatches "
-                     f"({'agrees' if rtl['agree'] else 'DISAGREES'} with the golden fault model).")
+        return "\n".join(lines) + "\n"
+    for r in rtl["modes"]:
+        lines.append(f"RTL replay ({r['sim']}, {r['design']}, ecc={r['ecc']}, "
+                     f"BER {_fmt(r['ber'])}, {r['flipped_bits']} flipped bits): "
+                     f"{r['dot_products']} dot products, "
+                     f"{r['changed']} of them changed and {r['flagged']} flagged by the faults, "
+                     f"{r['mismatches']} mismatches "
+                     f"({'agrees' if r['agree'] else 'DISAGREES'} with the golden fault model).")
+    if rtl["not_replayed"]:
+        lines.append(f"Not replayed: {', '.join(rtl['not_replayed'])} (no trial affected the "
+                     f"sampled results, or --sim {rtl['sim']} replays ecc=none only).")
     return "\n".join(lines) + "\n"
 
 
@@ -267,6 +363,8 @@ def run(args):
             raise CliError(f"{name}: {getattr(args, name)} is not allowed; use an integer >= 1")
     if args.rtl_sample < 0:
         raise CliError(f"rtl_sample: {args.rtl_sample} is not allowed; use an integer >= 0")
+    if args.sim not in REPLAY_SIMS:
+        raise CliError(f"sim: {args.sim!r} is not allowed; choose one of {', '.join(REPLAY_SIMS)}")
     eccs = [e.strip() for e in args.ecc.split(",")]
     params = params_from_args(argparse.Namespace(**{**vars(args), "ecc": "none"}))
     if params.lut_storage != "ram" or params.multiplier == "mul":
@@ -278,14 +376,22 @@ def run(args):
         faults.storage_layout(table.width, ecc)  # and the layout that it fits the entries
     out_dir = (args.out or build_root() / "faults") / params.name
     sample_size = min(args.rtl_sample, args.n)
-    rows, replay = campaign(params, args.ber, eccs, args.n, args.nb, args.trials, args.seed,
-                            sample_size)
+    replay_eccs = eccs if args.sim == "amaranth" else [e for e in eccs if e == "none"]
+    rows, replays = campaign(params, args.ber, eccs, args.n, args.nb, args.trials, args.seed,
+                             sample_size, replay_eccs)
     rtl = None
     if sample_size:
-        if replay is None:
-            raise CliError("rtl_sample: no ecc=none trial changed one of the sampled results; "
-                           "raise --ber, add 'none' to --ecc or use --rtl-sample 0")
-        rtl = replay_on_rtl(params, replay, sample_size, args.sim)
+        if not replays:
+            raise CliError(f"rtl_sample: no trial of {', '.join(replay_eccs) or 'ecc=none'} "
+                           "affected one of the sampled results; raise --ber, add 'none' to "
+                           "--ecc (or use --sim amaranth) or use --rtl-sample 0")
+        modes = [replay_on_rtl(params, replays[e], sample_size, args.sim)
+                 for e in eccs if e in replays]
+        rtl = {"sim": args.sim, "dot_products": sample_size,
+               "changed": sum(r["changed"] for r in modes),
+               "mismatches": sum(r["mismatches"] for r in modes),
+               "agree": all(r["agree"] for r in modes), "modes": modes,
+               "not_replayed": [e for e in eccs if e not in replays]}
     write_atomic(out_dir / "faults.md", markdown(params, args, rows, rtl))
     write_atomic(out_dir / "faults.csv", csv_text(rows))
     summary = {"design": params.name, "params": params.as_dict(), "n": args.n, "nb": args.nb,
