@@ -10,7 +10,7 @@ CONFIG ?=
 N      ?=
 JOBS   ?= $(shell nproc)
 
-.PHONY: all setup check-tools demo verilog verify synth faults ablate test bench clean
+.PHONY: all setup check-tools demo verilog verify synth faults ablate test bench ecc-exhaustive clean
 
 # `make`: set everything up, then the main job: generate the default designs, check them bit for bit,
 # and print the headline synthesis table.
@@ -55,6 +55,10 @@ faults: setup
 
 ablate: setup
 	$(NVLUT) ablate
+
+# every double fault of every protected table word (the test suite samples them)
+ecc-exhaustive: setup
+	NVLUT_ECC_EXHAUSTIVE=1 $(PY) -m pytest -q tests/test_ecc_rtl.py
 
 bench: setup
 	$(PY) -m nvlut.golden.bench

@@ -1,0 +1,173 @@
+"""Simulate a generated MAC on a batch of dot products (Icarus or Verilator, through cocotb).
+
+    nvlut sim <design params> --vectors in.npz --out out.npz [--sim icarus|verilator]
+              [--backpressure none|runs|random|gaps|both] [--waves FILE]
+
+``in.npz`` holds ``a`` (uint8[n, nb, B] E2M1 codes), ``w`` (uint8 or, for fp16, uint16 [n, nb, B]),
+``sa`` (uint8[n, nb]), ``sw`` (uint8[n, nb], only with weight_scaling=block), ``t`` (uint32[n]
+binary32 bits), exactly as ``nvlut.golden.dot`` takes them, and optionally ``nb`` (int[n]): dot
+product k uses its first nb[k] blocks and ignores the rest. ``out.npz`` gets ``y`` (uint32[n]) and
+one bool[n] array per output flag (invalid, overflow, underflow, inexact, ecc_corrected,
+ecc_uncorrectable). One input beat carries one block; ``last`` marks the final block of each dot
+product and ``t`` is driven on that beat (other beats carry a different value, which the design
+must ignore).
+"""
+
+import contextlib
+import dataclasses
+import io
+import pathlib
+import shutil
+import tempfile
+
+import numpy as np
+
+from . import backpressure as bp
+from . import harness, runner, vectors
+from .design import build_root, design_for
+
+
+def _stimulus(ports, batch, gaps):
+    """Stimulus lines for ``batch``: one beat per used block, in order."""
+    n, nb = batch.n, batch.nb
+    rows = np.repeat(np.arange(n), nb)
+    starts = np.concatenate([[0], np.cumsum(nb)[:-1]]) if n else np.zeros(0, np.int64)
+    cols = np.arange(rows.size) - np.repeat(starts, nb)
+    last = cols == nb[rows] - 1
+    t = batch.t[rows]
+    fields = []
+    f = ports.i_fields
+    lane_bits = {"a": 4, "w": f["w"].width // batch.a.shape[2]}
+    for name in ("a", "w"):
+        codes = getattr(batch, name)[rows, cols]
+        for i in range(codes.shape[1]):
+            fields.append((f[name].offset + lane_bits[name] * i, lane_bits[name], codes[:, i]))
+    fields.append((f["sa"].offset, 8, batch.sa[rows, cols]))
+    if "sw" in f:
+        fields.append((f["sw"].offset, 8, batch.sw[rows, cols]))
+    fields.append((f["t"].offset, 32, np.where(last, t, ~t)))
+    fields.append((f["last"].offset, 1, last))
+    fields.append((ports.i_width, harness.GAP_BITS, gaps))
+    width = ports.i_width + harness.GAP_BITS
+    return harness.hex_lines(harness.pack_fields(rows.size, width, fields), width)
+
+
+@dataclasses.dataclass
+class Outcome:
+    """Result of one simulated batch.
+
+    ``y``/``flags`` hold one entry per expected output (missing outputs are absent, so ``y`` may be
+    shorter than the batch); ``latency`` is, per output, the cycles from accepting its ``last`` beat
+    to its acceptance; ``problems`` lists protocol violations, missing or extra outputs, timeouts.
+    """
+
+    y: np.ndarray
+    flags: dict
+    latency: np.ndarray
+    cycles: int
+    problems: list
+
+
+def run_batch(design, batch, sim="verilator", backpressure="none", seed=0, workdir=None,
+              waves=None):
+    """Stream ``batch`` (a :class:`~nvlut.verif.vectors.Batch`, or a list of them streamed one
+    after the other, so that batches of very different block counts need no padding) through
+    ``design`` in one simulator run: an :class:`Outcome` (outputs of all batches, in order)."""
+    runner.check_sim(sim)
+    batches = [batch] if isinstance(batch, vectors.Batch) else list(batch)
+    beats = sum(b.beats for b in batches)
+    n = sum(b.n for b in batches)
+    ready, gaps = bp.pattern(backpressure, beats, seed)
+    offsets = np.cumsum([0] + [b.beats for b in batches])
+    stim = b"".join(_stimulus(design.ports, b, gaps[lo:hi])
+                    for b, lo, hi in zip(batches, offsets[:-1], offsets[1:]))
+    with _run_dir(workdir) as wd:
+        raw = runner.run(design, sim, wd, stim, beats, n, ready, waves)
+    problems = []
+    if raw.timeout:
+        problems.append(f"timeout: no handshake for {harness.TIMEOUT} cycles")
+    if raw.outputs < n:
+        problems.append(f"missing outputs: {raw.outputs} of {n}")
+    if raw.extra_outputs:
+        problems.append(f"extra outputs: {raw.extra_outputs}")
+    if raw.protocol_errors:
+        problems.append(f"o stream rule violated {raw.protocol_errors} times (valid dropped or "
+                        f"payload changed while ready was low)")
+    of = design.ports.o_fields
+    y = harness.field_values(raw.out_words, of["y"]).astype(np.uint32)
+    flags = {k: harness.field_values(raw.out_words, v).astype(bool)
+             for k, v in of.items() if k != "y"}
+    m = min(len(raw.out_cycles), len(raw.last_cycles))
+    latency = raw.out_cycles[:m].astype(np.int64) - raw.last_cycles[:m].astype(np.int64)
+    return Outcome(y, flags, latency, raw.cycles, problems)
+
+
+@contextlib.contextmanager
+def _run_dir(workdir):
+    """``workdir`` itself, or a temporary directory under ``<build>/sim`` removed afterwards."""
+    if workdir is not None:
+        yield pathlib.Path(workdir)
+        return
+    root = build_root() / "sim"
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="run-", dir=root) as tmp:
+        yield pathlib.Path(tmp)
+
+
+def simulate(params, a, w, sa, sw, t, nb=None, sim="verilator", backpressure="none", seed=0,
+             design=None):
+    """Simulate ``NvlutMac(params)`` on a batch of dot products: ``(y uint32[n], flags)``.
+
+    Arguments as for :func:`nvlut.golden.dot` plus ``nb`` (optional int[n] block counts, see the
+    module docstring), the simulator, a back-pressure mode of :mod:`nvlut.verif.backpressure` and
+    its seed. ``flags`` maps each output flag name to bool[n]. ``design`` overrides the design
+    (default :func:`nvlut.verif.design.design_for(params)`). Raises :class:`SimulationError` if
+    the design breaks the stream protocol or loses outputs.
+    """
+    batch = vectors.make_batch(params, a, w, sa, sw, t, nb)
+    design = design if design is not None else design_for(params)
+    out = run_batch(design, batch, sim, backpressure, seed)
+    if out.problems:
+        raise runner.SimulationError(f"{design.tag} on {sim}: " + "; ".join(out.problems))
+    return out.y, out.flags
+
+
+def add_arguments(parser):
+    from nvlut.gen.params import add_design_arguments
+    add_design_arguments(parser)
+    parser.add_argument("--vectors", required=True, type=pathlib.Path, help="input .npz")
+    parser.add_argument("--out", required=True, type=pathlib.Path, help="output .npz")
+    parser.add_argument("--sim", default="verilator", help="icarus|verilator (default verilator)")
+    parser.add_argument("--backpressure", default="none", help="|".join(bp.MODES))
+    parser.add_argument("--seed", default=0, type=int, help="seed of the back-pressure pattern")
+    parser.add_argument("--waves", default=None,
+                        help="also write a waveform (FST on Icarus, VCD on Verilator) to this file")
+
+
+def run(args):
+    from nvlut.gen.params import params_from_args
+    from nvlut.gen.generate import write_if_changed
+
+    params = params_from_args(args)
+    runner.check_sim(args.sim)
+    bp.check_mode(args.backpressure)
+    batch = vectors.load_npz(params, args.vectors)
+    design = design_for(params)
+    waves = None
+    workdir = None
+    if args.waves:
+        waves_path = pathlib.Path(args.waves).resolve()
+        workdir = waves_path.parent / f".{waves_path.name}.run"
+        waves = waves_path.name
+    out = run_batch(design, batch, args.sim, args.backpressure, args.seed, workdir, waves)
+    if waves is not None:
+        (workdir / waves).replace(waves_path)
+        shutil.rmtree(workdir)
+    buf = io.BytesIO()
+    np.savez(buf, y=out.y, **out.flags)
+    write_if_changed(args.out, buf.getvalue())
+    for p in out.problems:
+        print(f"nvlut sim: {p}")
+    print(f"nvlut sim: {design.tag} on {args.sim}: {len(out.y)} of {batch.n} dot products, "
+          f"{out.cycles} cycles -> {args.out}")
+    return 1 if out.problems else 0
