@@ -305,6 +305,7 @@ def plot_faults(s, path):
         ax.axhline(s.mean("faults", m, "fault-free", "exact", ber=0.0) * PP, ls="--",
                    color="gray", label="fault-free")
         ax.set_xscale("log")
+        ax.set_ylim(top=101)          # accuracy cannot exceed 100 %: crop the +-1 std bars there
         ax.set_title(m)
         ax.set_xlabel("bit error rate of the table storage")
         ax.set_ylabel("test accuracy % (exact)")

@@ -1,0 +1,172 @@
+"""Synthesize the element multipliers and MAC designs with Yosys; prove the multipliers equivalent.
+
+For every design of build/verilog/manifest.json and every standalone element multiplier (lut,
+fulllut, mul per weight format), reports generic CMOS transistors, 2-input gate depth, OSU 0.18 um
+standard-cell area, iCE40 and Xilinx 7-series resources (with and without DSP48E1). Proves the
+multiplier variants equal (Yosys SAT miter) and compares the fp4/fp8 multipliers with the heavily
+optimized bare truth table of the element product (lower bound). Writes build/synth/report.md,
+report.csv, report.json and PNG charts; caches results in build/synth/cache/ keyed on the Verilog,
+the Yosys script and the Yosys version. See docs/synthesis.md.
+"""
+
+import concurrent.futures
+import dataclasses
+import os
+import pathlib
+import sys
+import time
+
+DEFAULT_OUT = pathlib.Path("build/synth")
+DEFAULT_MANIFEST = pathlib.Path("build/verilog/manifest.json")
+#: flows run on every element multiplier and truth table, and with --full on every MAC design
+DESIGN_FLOWS = ("gates", "ice40", "xilinx", "xilinx_nodsp")
+#: flows run on every MAC design by default (iCE40 and Xilinx without DSP take minutes per MAC)
+MAC_FLOWS = ("gates", "xilinx")
+#: weight formats whose multipliers (and truth tables) get the lower-bound flow
+LOWER_BOUND_WEIGHTS = ("fp4", "fp8")
+EQUIV_WEIGHTS = ("fp4", "fp8", "fp16")
+QUICK_WEIGHTS = ("fp4",)
+#: seconds before one Yosys run is abandoned
+TIMEOUT = 1800
+
+
+def add_arguments(parser):
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="Yosys runs in parallel (default: number of CPUs)")
+    parser.add_argument("--manifest", type=pathlib.Path, default=DEFAULT_MANIFEST,
+                        help=f"manifest of the MAC designs (default {DEFAULT_MANIFEST}); "
+                             "MAC designs are skipped when it does not exist")
+    parser.add_argument("--out", type=pathlib.Path, default=DEFAULT_OUT,
+                        help=f"output directory (default {DEFAULT_OUT})")
+    parser.add_argument("--quick", action="store_true",
+                        help="fp4 multipliers and the reference MAC only, no lower bound")
+    parser.add_argument("--full", action="store_true",
+                        help="also iCE40 and Xilinx without DSP for every MAC design (slow)")
+
+
+@dataclasses.dataclass(frozen=True)
+class Task:
+    """One unit of work: a flow on a design, or an equivalence check."""
+
+    label: str
+    run: object  # () -> result dict
+
+
+def _design_tasks(design_list, flow_names, out, cache):
+    from . import flows
+
+    tasks = []
+    for design in design_list:
+        for name in flow_names:
+            flow = flows.FLOWS[name]
+            workdir = out / "work" / design.name / name
+
+            def run(design=design, flow=flow, workdir=workdir):
+                r = flows.run_flow(flow, design.verilog.encode(), workdir, cache, TIMEOUT)
+                return {"design": design, "flow": flow.name, **r}
+            tasks.append(Task(f"{design.name} {name}", run))
+    return tasks
+
+
+def _equiv_tasks(weights_list, out, cache):
+    from . import equiv
+
+    tasks = []
+    for gold, gold_v, gate, gate_v in equiv.standard_checks(weights_list):
+        workdir = out / "work" / "equiv" / f"{gold}__{gate}"
+
+        def run(gold=gold, gold_v=gold_v, gate=gate, gate_v=gate_v, workdir=workdir):
+            r = equiv.check_cached(gold, gold_v, gate, gate_v, workdir, cache, TIMEOUT)
+            return {"equivalence": r}
+        tasks.append(Task(f"equivalence {gold} == {gate}", run))
+    return tasks
+
+
+def collect_tasks(manifest, out, quick, full=False):
+    """Every task of one ``nvlut synth`` run, longest first."""
+    from . import designs
+    from .cache import Cache
+
+    cache = Cache(out / "cache")
+    weights = QUICK_WEIGHTS if quick else None
+    multipliers = designs.multiplier_designs(weights)
+    macs = designs.mac_designs(manifest) if manifest.exists() else []
+    if quick:
+        macs = macs[:1]
+    tables = [] if quick else designs.truth_table_designs()
+    tasks = _design_tasks(macs, DESIGN_FLOWS if full else MAC_FLOWS, out, cache)
+    tasks += _equiv_tasks(QUICK_WEIGHTS if quick else EQUIV_WEIGHTS, out, cache)
+    tasks += _design_tasks(multipliers + tables, DESIGN_FLOWS, out, cache)
+    if not quick:
+        bounded = [d for d in multipliers + tables if d.params["weights"] in LOWER_BOUND_WEIGHTS]
+        tasks += _design_tasks(bounded, ("lower_bound",), out, cache)
+    return tasks, bool(macs)
+
+
+def run_tasks(tasks, jobs, stream=sys.stdout):
+    """Run ``tasks`` on ``jobs`` threads (each drives one Yosys process), printing progress."""
+    results, failures = [], []
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(task.run): task for task in tasks}
+        for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
+            task = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # one failed run must not lose the others' results
+                failures.append((task.label, exc))
+                status = f"FAILED: {str(exc).splitlines()[0]}"
+            else:
+                results.append(result)
+                status = _status(result)
+            print(f"[{done}/{len(tasks)} {time.monotonic() - start:6.0f} s] {task.label}: {status}",
+                  file=stream, flush=True)
+    return results, failures
+
+
+def _status(result):
+    if "equivalence" in result:
+        e = result["equivalence"]
+        verdict = "proved" if e["equivalent"] else f"DIFFER at {e['counterexample']}"
+        return f"{verdict} ({'cached' if e['cached'] else str(e['seconds']) + ' s'})"
+    return "cached" if result["cached"] else f"{result['seconds']} s"
+
+
+def run(args):
+    from . import report
+
+    start = time.monotonic()
+    if args.jobs < 1:
+        raise ValueError(f"jobs: {args.jobs} is not allowed; use an integer >= 1")
+    if args.quick and args.full:
+        raise ValueError("quick: --quick and --full exclude each other; choose one")
+    tasks, have_macs = collect_tasks(args.manifest, args.out, args.quick, args.full)
+    if not have_macs:
+        print(f"nvlut synth: {args.manifest} not found; run `nvlut verilog` (make verilog) for the "
+              "MAC designs. Synthesizing the element multipliers only.", flush=True)
+    print(f"nvlut synth: {len(tasks)} runs on {args.jobs} jobs", flush=True)
+    results, failures = run_tasks(tasks, args.jobs)
+    written = report.write_reports(results, args.out)
+    for path in written:
+        print(f"wrote {path}")
+    print()
+    print(report.headline_text(report.load_records(args.out)))
+    print(f"\nnvlut synth: {len(results)} runs done, {len(failures)} failed, "
+          f"{time.monotonic() - start:.0f} s in total")
+    for label, exc in failures:
+        print(f"FAILED {label}: {exc}", file=sys.stderr)
+    not_proved = [r["equivalence"] for r in results
+                  if "equivalence" in r and not r["equivalence"]["equivalent"]]
+    return 1 if failures or not_proved else 0
+
+
+def headline_table(out=DEFAULT_OUT, stream=sys.stdout):
+    """Print the short headline table of the last ``nvlut synth`` run (from ``out/report.json``)."""
+    from . import report
+
+    try:
+        data = report.load_records(out)
+    except FileNotFoundError as exc:
+        print(f"synthesis: {exc}", file=stream)
+        return
+    print(report.headline_text(data), file=stream)
