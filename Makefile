@@ -12,10 +12,14 @@ JOBS   ?= $(shell nproc)
 
 .PHONY: all setup check-tools demo verilog verify synth faults ablate test bench ecc-exhaustive clean
 
-# `make`: set everything up, then the main job: generate the default designs, check them bit for bit,
-# and print the headline synthesis table.
+# `make`: set everything up, then the main job: a golden dot product, the default designs generated
+# and linted, a short bit-exact check of each on Icarus, and synthesis ending with the headline table.
+QUICK_N ?= 100
 all: setup
 	$(NVLUT) demo
+	$(NVLUT) verilog --out build/verilog --lint
+	$(NVLUT) verify --sim icarus --n $(QUICK_N) --no-elements --jobs $(JOBS) --out build/verify-quick
+	$(NVLUT) synth --jobs $(JOBS)
 
 setup: $(STAMP) check-tools
 
@@ -62,6 +66,7 @@ ecc-exhaustive: setup
 
 bench: setup
 	$(PY) -m nvlut.golden.bench
+	$(PY) -m nvlut.verif.bench
 
 test: setup
 	$(PY) -m pytest -n $(JOBS) tests

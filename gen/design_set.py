@@ -30,9 +30,10 @@ def _default_designs():
     # The writable table, loaded through the cfg port, and its ECC variants: full SECDED; SECDED on
     # the two MSBs of the 4-bit significand products (weights 4 and 8: the large errors; the same
     # 4 check bits as full SECDED on so narrow an entry, but smaller decoders on the B read ports);
-    # and full SECDED on the 9-bit full-product table.
+    # and the 9-bit full-product table, unprotected and with full SECDED (its ECC overhead).
     designs += [MacParams(lut_storage="ram", ecc=ecc) for ecc in ("none", "secded", "msb2")]
-    designs.append(MacParams(multiplier="fulllut", lut_storage="ram", ecc="secded"))
+    designs += [MacParams(multiplier="fulllut", lut_storage="ram", ecc=ecc)
+                for ecc in ("none", "secded")]
     return tuple(designs)
 
 

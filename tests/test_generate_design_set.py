@@ -23,7 +23,7 @@ def design_set(tmp_path_factory):
 def test_default_set_contents(design_set):
     out, records, changed = design_set
     names = {p.name for p in DEFAULT_DESIGNS}
-    assert len(names) == len(DEFAULT_DESIGNS) == 15
+    assert len(names) == len(DEFAULT_DESIGNS) == 16
     assert {r["name"] for r in records} == names
     assert sorted(changed) == sorted([f"{n}.v" for n in names]
                                      + ["manifest.json", "nvlut.core", "lint_waivers.vlt"])
