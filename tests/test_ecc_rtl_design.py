@@ -104,7 +104,7 @@ def test_fault_write_takes_precedence_over_cfg():
 def test_design_set_ecc_variants_in_manifest():
     ecc_designs = {(p.multiplier, p.ecc) for p in DEFAULT_DESIGNS if p.lut_storage == "ram"}
     assert ecc_designs == {("lut", "none"), ("lut", "secded"), ("lut", "msb2"),
-                           ("fulllut", "secded")}
+                           ("fulllut", "none"), ("fulllut", "secded")}
     for params in DEFAULT_DESIGNS:
         if params.lut_storage != "ram":
             continue

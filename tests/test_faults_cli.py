@@ -68,3 +68,16 @@ def test_rtl_replay_agrees(tmp_path):
                      "--ecc", "none", "--rtl-sample", "12", "--sim", "icarus")
     replay = json.loads((out / "faults.json").read_text())["rtl_replay"]
     assert replay["agree"] and replay["dot_products"] == 12 and replay["changed"] > 0
+
+
+@pytest.mark.sim
+def test_rtl_replay_of_ecc_modes_agrees(tmp_path):
+    """secded and msb2 replayed on Icarus through the fault port: y and all six flags (ECC flags
+    included) equal the golden fault model's, and the faults changed or flagged results."""
+    out = run_faults(tmp_path, "--n", "30", "--nb", "2", "--trials", "3", "--ber", "3e-3",
+                     "--ecc", "secded,msb2", "--rtl-sample", "12", "--sim", "icarus")
+    replay = json.loads((out / "faults.json").read_text())["rtl_replay"]
+    assert [m["ecc"] for m in replay["modes"]] == ["secded", "msb2"]
+    for mode in replay["modes"]:
+        assert mode["design"].endswith("_fi") and mode["sim"] == "icarus"
+        assert mode["agree"] and mode["mismatches"] == 0 and mode["flagged"] > 0

@@ -89,3 +89,31 @@ def test_latency_and_full_throughput(params):
     assert np.all(out.latency == design.latency)
     from nvlut.verif.harness import DRAIN
     assert out.cycles <= batch.beats + design.latency + DRAIN + 4
+
+
+@pytest.mark.parametrize("ecc", ["secded", "msb2"])
+@pytest.mark.parametrize("kind", stimulus.FAULT_MAPS)
+def test_injected_faults_match_golden_fault_model(ecc, kind):
+    """Faults applied through the fault port (Icarus: it builds in a second): ``y`` and all six
+    flags equal ``nvlut.golden.faults.dot_with_table`` for the same fault map."""
+    params = MacParams(lut_storage="ram", ecc=ecc, fault_port=True)
+    rng = np.random.default_rng(zlib.crc32(f"{ecc}{kind}".encode()))
+    batch = vectors.concat(stimulus.adversarial(params, 60, rng, kinds=("typical", "anycode")))
+    fault_map = stimulus.fault_map(params, kind, rng)
+    y, flags = simulate(params, batch.a, batch.w, batch.sa, batch.sw, batch.t, nb=batch.nb,
+                        sim="icarus", backpressure="both", faults=fault_map)
+    expected = vectors.reference(params, batch, fault_map)
+    assert not vectors.mismatches(expected, y, flags).any()
+    assert flags["ecc_corrected"].any() and not flags["ecc_corrected"].all()
+    assert flags["ecc_uncorrectable"].any() == (kind == "double")
+
+
+def test_faults_need_a_fault_port():
+    params = MacParams(lut_storage="ram", ecc="secded")
+    batch = stimulus.directed(params)
+    with pytest.raises(ValueError, match="faults: .* has no fault port"):
+        simulate(params, batch.a, batch.w, batch.sa, batch.sw, batch.t, nb=batch.nb,
+                 sim="icarus", faults=np.zeros(16, np.uint64))
+    with pytest.raises(ValueError, match=r"faults: expected an integer fault map of shape \(16,\)"):
+        simulate(params.replace(fault_port=True), batch.a, batch.w, batch.sa, batch.sw, batch.t,
+                 nb=batch.nb, sim="icarus", faults=np.zeros(8, np.uint64))

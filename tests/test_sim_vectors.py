@@ -88,20 +88,31 @@ def test_mismatches_counts_missing_outputs_and_ecc_flags():
     assert bad.tolist() == [False, True, False, True]
 
 
-def test_hex_lines_and_parse_agree_with_python_ints():
+def test_binary_records_and_parse_agree_with_python_ints():
     rng = np.random.default_rng(7)
     fields = [(0, 4, rng.integers(0, 16, 50)), (4, 60, rng.integers(0, 1 << 60, 50)),
               (64, 33, rng.integers(0, 1 << 33, 50)), (97, 1, rng.integers(0, 2, 50))]
     width = 98
-    text = harness.hex_lines(harness.pack_fields(50, width, fields), width)
+    words = harness.pack_fields(50, width, fields)
+    data = harness.binary_records(words, 13)
     expect = [sum(int(v[k]) << off for off, _, v in fields) for k in range(50)]
-    assert text.decode().split() == [f"{x:025x}" for x in expect]
+    assert data == b"".join(x.to_bytes(13, "big") for x in expect)
     lines = "".join(f"{x:025x} {k:08x}\n" for k, x in enumerate(expect)).encode()
-    words, index = harness.parse_hex_columns(lines, [width, 32], "test")
+    parsed, index = harness.parse_hex_columns(lines, [width, 32], "test")
     for off, bits, v in fields:
-        got = harness.field_values(words, harness.Field(off, bits))
+        got = harness.field_values(parsed, harness.Field(off, bits))
         assert np.array_equal(got, v.astype(np.uint64))
     assert np.array_equal(index[:, 0], np.arange(50))
+
+
+def test_fault_file_round_trip_and_errors():
+    pairs = ((3, 0x81), (0, 1), (3, 0x2))
+    fault_map = harness.parse_fault_map(harness.fault_lines(pairs), 4, "f")
+    assert fault_map.tolist() == [1, 0, 0, 0x83]
+    with pytest.raises(ValueError, match="f: line 1: address 0x4 outside the table of 4 words"):
+        harness.parse_fault_map("4 1\n", 4, "f")
+    with pytest.raises(ValueError, match="f: line 2 is not"):
+        harness.parse_fault_map("1 1\nzz\n", 4, "f")
 
 
 def test_parse_rejects_unknown_values():
@@ -182,3 +193,34 @@ def test_element_pairs_cover_every_pair_in_every_lane(weights, block):
     # within a block every nonzero product has the same sign
     signs = np.sign(p)
     assert not ((signs > 0).any(axis=1) & (signs < 0).any(axis=1)).any()
+
+
+def test_reference_with_faults_reads_only_used_blocks():
+    """With a fault map the ECC flags come from the table words the used blocks read: per row, the
+    golden fault model on the row's own blocks."""
+    from nvlut.golden import faults
+    params = MacParams(block=4, lut_storage="ram", ecc="secded")
+    arrays = _arrays(n=60, nb=3, params=params, seed=5)
+    nb = np.random.default_rng(6).integers(1, 4, 60)
+    batch = vectors.make_batch(params, **arrays, nb=nb)
+    fault_map = stimulus.fault_map(params, "double", np.random.default_rng(7))
+    y, flags = vectors.reference(params, batch, fault_map)
+    delivered = faults.faulty_table(params, fault_map)
+    for k in range(60):
+        row = {key: arrays[key][k:k + 1, :nb[k]] for key in ("a", "w", "sa", "sw")}
+        y_k, flags_k = faults.dot_with_table(params, delivered, **row, t=arrays["t"][k:k + 1])
+        assert y[k] == y_k[0]
+        assert all(flags[f][k] == flags_k[f][0] for f in flags_k)
+    assert flags["ecc_uncorrectable"].any() and not flags["ecc_uncorrectable"].all()
+
+
+@pytest.mark.parametrize("ecc", ["none", "secded", "msb2"])
+def test_fault_maps_flip_protected_bits(ecc):
+    from nvlut.golden import faults
+    params = MacParams(lut_storage="ram", ecc=ecc)
+    rng = np.random.default_rng(8)
+    single, double = (stimulus.fault_map(params, kind, rng) for kind in stimulus.FAULT_MAPS)
+    assert np.bitwise_count(single).tolist().count(1) == 2 and np.bitwise_count(single).sum() == 2
+    assert sorted(np.bitwise_count(double)[np.flatnonzero(double)].tolist()) == [1, 1, 2]
+    _, corrected, uncorrectable = faults.faulty_table(params, double)
+    assert corrected.any() == (ecc != "none") and uncorrectable.sum() == (ecc != "none")

@@ -21,7 +21,7 @@ from nvlut.gen.params import MacParams
 
 from . import harness, runner, stimulus, vectors
 from .design import build_root, design_for
-from .sim import _stimulus, run_batch
+from .sim import run_batch, stimulus_words
 
 SIZES = {  # (element pairs, MAC dot products, naive dot products) per simulator
     "verilator": (None, 100_000, 5_000),
@@ -38,9 +38,10 @@ def _timed(fn, *args, **kwargs):
 def _naive(design, batch, sim):
     """Run ``batch`` through the naive cocotb loop: (seconds, outputs agree with the harness)."""
     bdir = runner.build(design, sim, bare=True)
-    words = _stimulus(design.ports, batch, np.zeros(batch.beats, np.uint16))
+    words = stimulus_words(design.ports, batch, np.zeros(batch.beats, np.uint16))
     payload_mask = (1 << design.ports.i_width) - 1
-    lines = [f"{int(x, 16) & payload_mask:x}\n" for x in words.decode().split()]
+    lines = [f"{sum(int(x) << (64 * k) for k, x in enumerate(row)) & payload_mask:x}\n"
+             for row in words]
     with tempfile.TemporaryDirectory(dir=build_root() / "sim") as tmp:
         tmp = pathlib.Path(tmp).resolve()
         (tmp / "in.txt").write_text("".join(lines))
@@ -103,8 +104,8 @@ def main(argv=None):
         for what, count, seconds, note in bench(sim, args.scale):
             print(f"{sim:<10} {what:<32} {count:>9} {seconds:>8.2f} {count / seconds:>11.0f}  "
                   f"{note}", flush=True)
-    print(f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; the harness width "
-          f"is {harness.GAP_BITS} gap bits + the payload per stimulus line)")
+    print(f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; a stimulus record is "
+          f"{harness.GAP_BITS} gap bits + the payload, in whole bytes)")
     return 0
 
 

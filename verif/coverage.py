@@ -11,8 +11,9 @@ Bins (a hole is a bin never hit):
   ``above_half``;
 - ``result[class]``: ``zero``, ``subnormal``, ``normal``, ``overflow`` (finite exact result rounded
   to Inf), ``infinite`` (an infinite term or t), ``nan``;
-- ``flag[name=value]``: every output flag seen both 0 and 1 (the ECC flags: 0, since the
-  campaign injects no faults);
+- ``flag[name=value]``: every output flag seen both 0 and 1; the ECC flags can be 1 only with
+  injected faults: 1 is expected of designs with ``ecc != none`` (the campaign's fault-injected
+  runs), 0 of all;
 - ``blocks[bin]``: dot products of 1 block, 2..8 blocks, more than 8, and exactly ``max_blocks``;
 - ``backpressure[mode]``: every back-pressure mode of :mod:`nvlut.verif.backpressure`.
 
@@ -57,9 +58,9 @@ class Coverage:
         keys = [f"rounding[{c}]" for c in ROUNDING] + [f"result[{c}]" for c in RESULTS]
         keys += [f"backpressure[{m}]" for m in MODES]
         keys += [f"blocks[{b}]" for b in BLOCK_BINS if b != ">8" or self.params.max_blocks > 8]
+        ecc = self.params.ecc != "none"
         for f in flag_names:
-            # without injected faults the ECC flags can only be 0 (nvlut faults covers the rest)
-            keys += [f"flag[{f}=0]"] + ([] if f.startswith("ecc_") else [f"flag[{f}=1]"])
+            keys += [f"flag[{f}=0]"] + ([f"flag[{f}=1]"] if ecc or not f.startswith("ecc_") else [])
         return keys
 
     def holes(self, flag_names):
@@ -87,12 +88,14 @@ def collect(params, batch, y, flags):
     """A :class:`Coverage` of one simulated batch (``y``/``flags`` as the simulator returned)."""
     cov = Coverage(params)
     used = np.arange(batch.a.shape[1])[None, :] < batch.nb[:, None]
-    lanes = np.broadcast_to(np.arange(params.block), batch.a.shape)
-    np.add.at(cov.a_code, (lanes[used], batch.a[used]), 1)
-    np.add.at(cov.w_code, (lanes[used], batch.w[used].astype(np.int64)), 1)
-    np.add.at(cov.sa_code, batch.sa[used], 1)
+    for name in ("a_code", "w_code"):
+        counts = getattr(cov, name)
+        codes = getattr(batch, name[0])[used].astype(np.int64)         # [blocks, lane]
+        index = codes + np.arange(params.block) * counts.shape[1]
+        counts += np.bincount(index.ravel(), minlength=counts.size).reshape(counts.shape)
+    cov.sa_code += np.bincount(batch.sa[used], minlength=256)
     if params.block_scaled:
-        np.add.at(cov.sw_code, batch.sw[used], 1)
+        cov.sw_code += np.bincount(batch.sw[used], minlength=256)
     nb = batch.nb
     cov.hit("blocks", "1", (nb == 1).sum())
     cov.hit("blocks", "2..8", ((nb >= 2) & (nb <= 8)).sum())

@@ -13,6 +13,8 @@ import json
 import os
 import pathlib
 
+import numpy as np
+
 from nvlut.gen.generate import verilog_for, write_if_changed
 from nvlut.gen.params import MacParams
 
@@ -34,7 +36,9 @@ class Design:
 
     ``tag`` names its cache directory (``<build>/sim/<tag>``; a mutant of a configuration gets its
     own tag); ``cfg_words`` are the table words written through the cfg port before streaming
-    (empty without ``lut_storage=ram``); ``latency`` is the design's declared latency or ``None``.
+    (empty without ``lut_storage=ram``); ``latency`` is the design's declared latency or ``None``;
+    ``fault_words`` are ``(address, mask)`` pairs XORed into the stored table words through the
+    fault port after the cfg writes (designs with ``fault_port``; see :func:`with_faults`).
     """
 
     tag: str
@@ -43,10 +47,40 @@ class Design:
     ports: Ports
     cfg_words: tuple = ()
     latency: int | None = None
+    fault_words: tuple = ()
 
     @property
     def cache_dir(self):
         return build_root() / "sim" / self.tag
+
+    @property
+    def fault_map(self):
+        """The fault map (``uint64[depth]``, as ``nvlut.golden.faults`` takes it) of
+        ``fault_words``, or ``None`` without faults."""
+        if not self.fault_words:
+            return None
+        fault_map = np.zeros(len(self.cfg_words), np.uint64)
+        for addr, mask in self.fault_words:
+            fault_map[addr] ^= np.uint64(mask)
+        return fault_map
+
+
+def with_faults(design, fault_map):
+    """``design`` with the nonzero words of ``fault_map`` (``uint64[depth]``: per stored table word
+    the XOR mask of its flipped bits, as in ``nvlut.golden.faults``) as its ``fault_words``."""
+    if not design.ports.has_fault:
+        raise ValueError(f"faults: {design.tag} has no fault port; use fault_port=True "
+                         f"(--fault-port)")
+    fault_map = np.asarray(fault_map)
+    depth = len(design.cfg_words)
+    if fault_map.shape != (depth,) or fault_map.dtype.kind not in "ui":
+        raise ValueError(f"faults: expected an integer fault map of shape ({depth},) (one mask "
+                         f"per table word), got {fault_map.dtype} {fault_map.shape}")
+    width = design.ports.inputs["fault__mask"]
+    if np.any(fault_map.astype(np.uint64) >> np.uint64(width)):
+        raise ValueError(f"faults: masks wider than the {width}-bit stored words")
+    words = tuple((int(a), int(fault_map[a])) for a in np.flatnonzero(fault_map))
+    return dataclasses.replace(design, fault_words=words)
 
 
 def _hdl_key(params):

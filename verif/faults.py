@@ -14,13 +14,11 @@ maximum relative error, and the table's storage in bits. Results go to ``<out>/<
 byte-identical for the same arguments.
 
 ``--rtl-sample K`` replays the first K dot products of one faulty trial per mode on the RTL and
-checks bit-exact agreement (``y`` and all six flags) with the golden fault model. With ``--sim
-amaranth`` every mode is replayed in Amaranth's simulator on ``NvlutMac`` with ``fault_port``: the
-true table is loaded through ``cfg`` and the trial's fault map is XORed into the stored words
-(check bits included) through the ``fault`` port (:func:`simulate_fault_maps`). With ``--sim
-icarus|verilator`` (``nvlut.verif.sim``, the generated Verilog) only ``ecc=none`` is replayed, by
-writing the corrupted table through ``cfg``: ``nvlut.verif.sim`` does not drive the fault port
-yet, and with ECC the write path encodes whatever ``cfg`` writes.
+checks bit-exact agreement (``y`` and all six flags) with the golden fault model. The design gets
+a ``fault`` port (``fault_port=True``): the true table is loaded through ``cfg`` and the trial's
+fault map is XORed into the stored words (check bits included) through the fault port. ``--sim
+icarus|verilator`` simulates the generated Verilog through :func:`nvlut.verif.sim.simulate`
+(``faults=``), ``--sim amaranth`` the Amaranth netlist (:func:`simulate_fault_maps`).
 """
 
 import argparse
@@ -64,8 +62,8 @@ def add_arguments(parser):
                         help="replay K dot products of a faulty trial per mode on the RTL "
                              "(default 50; 0: no replay)")
     parser.add_argument("--sim", default="icarus",
-                        help="simulator of the replay: amaranth (every mode, through the fault "
-                             "port) | icarus | verilator (ecc=none only) (default icarus)")
+                        help="simulator of the replay: icarus | verilator (the generated Verilog) "
+                             "| amaranth (default icarus)")
     parser.add_argument("--out", type=pathlib.Path, default=None,
                         help="output directory (default <build>/faults)")
 
@@ -244,27 +242,19 @@ def simulate_fault_maps(params, operands, fault_maps):
 
 def replay_on_rtl(params, replay, count, sim):
     """Simulate the first ``count`` dot products of ``replay`` (from :func:`campaign`) on
-    ``NvlutMac(params)`` with the replay's ``ecc`` (see the module docstring for ``sim``): a
-    summary dict (``agree`` True when every output and flag matches the golden fault model)."""
-    import dataclasses
-
+    ``NvlutMac(params)`` with the replay's ``ecc`` and a fault port, through which the trial's
+    fault map is applied (see the module docstring for ``sim``): a summary dict (``agree`` True
+    when every output and flag matches the golden fault model)."""
     import numpy as np
 
-    design_params = params.replace(ecc=replay["ecc"])
+    design_params = params.replace(ecc=replay["ecc"], fault_port=True)
     ops = tuple(None if x is None else x[:count] for x in replay["operands"])
     if sim == "amaranth":
-        design_params = design_params.replace(fault_port=True)
         [(y, flags)] = simulate_fault_maps(design_params, ops, [replay["fault_map"]])
     else:
-        from .design import design_for
         from .sim import simulate
 
-        if replay["ecc"] != "none":
-            raise ValueError(f"sim: {sim!r} replays ecc=none only (nvlut.verif.sim drives no "
-                             "fault port yet); use sim 'amaranth' for the ECC modes")
-        design = design_for(design_params)
-        faulty = dataclasses.replace(design, cfg_words=tuple(int(x) for x in replay["entries"]))
-        y, flags = simulate(design_params, *ops, sim=sim, design=faulty)
+        y, flags = simulate(design_params, *ops, sim=sim, faults=replay["fault_map"])
     mismatches = int((y != replay["y"][:count]).sum())
     for name, values in flags.items():
         mismatches += int((values != replay["flags"][name][:count]).sum())
@@ -305,7 +295,7 @@ def markdown(params, args, rows, rtl):
                      f"({'agrees' if r['agree'] else 'DISAGREES'} with the golden fault model).")
     if rtl["not_replayed"]:
         lines.append(f"Not replayed: {', '.join(rtl['not_replayed'])} (no trial affected the "
-                     f"sampled results, or --sim {rtl['sim']} replays ecc=none only).")
+                     f"sampled results).")
     return "\n".join(lines) + "\n"
 
 
@@ -376,15 +366,13 @@ def run(args):
         faults.storage_layout(table.width, ecc)  # and the layout that it fits the entries
     out_dir = (args.out or build_root() / "faults") / params.name
     sample_size = min(args.rtl_sample, args.n)
-    replay_eccs = eccs if args.sim == "amaranth" else [e for e in eccs if e == "none"]
     rows, replays = campaign(params, args.ber, eccs, args.n, args.nb, args.trials, args.seed,
-                             sample_size, replay_eccs)
+                             sample_size, eccs)
     rtl = None
     if sample_size:
         if not replays:
-            raise CliError(f"rtl_sample: no trial of {', '.join(replay_eccs) or 'ecc=none'} "
-                           "affected one of the sampled results; raise --ber, add 'none' to "
-                           "--ecc (or use --sim amaranth) or use --rtl-sample 0")
+            raise CliError(f"rtl_sample: no trial of {', '.join(eccs)} affected one of the "
+                           "sampled results; raise --ber or use --rtl-sample 0")
         modes = [replay_on_rtl(params, replays[e], sample_size, args.sim)
                  for e in eccs if e in replays]
         rtl = {"sim": args.sim, "dot_products": sample_size,

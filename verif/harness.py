@@ -1,17 +1,20 @@
 """The Verilog stream harness around a generated MAC, and the files it reads and writes.
 
 No Python runs per clock cycle: the harness module ``nvlut_tb`` reads the stimulus itself, one beat
-per handshake, drives ``i`` and the configuration port, pulls ``o__ready`` from a back-pressure
-pattern, checks the output stream protocol and writes every accepted output to a file. cocotb only
-drives the clock and waits for ``done`` (see :mod:`nvlut.verif.cocotb_stream`).
+per handshake, drives ``i``, the configuration port and the fault port, pulls ``o__ready`` from a
+back-pressure pattern, checks the output stream protocol and writes every accepted output to a file.
+cocotb only drives the clock and waits for ``done`` (see :mod:`nvlut.verif.cocotb_stream`).
 
 Sequence after time 0: 4 cycles of reset; one ``cfg`` write per table word (``lut_storage=ram``);
-then the stream. Files (paths from plusargs):
+one ``fault`` write per faulty word (designs with ``fault_port``); then the stream. Files (paths
+from plusargs):
 
-- ``+stim=<file>``: one line per beat, ``ceil((P + 16) / 4)`` hex digits holding ``{gap[15:0],
-  payload[P-1:0]}``: the beat is presented after ``gap`` idle cycles (``i__valid`` low) following the
-  previous handshake. ``+beats=<n>``.
-- ``+cfg=<file>``: one table word per line, ``+cfg_words=<n>`` (0: no configuration).
+- ``+stim=<file>``: binary, one record of ``ceil((P + 16) / 8)`` bytes per beat, big-endian (as
+  ``$fread`` loads a register), holding ``{gap[15:0], payload[P-1:0]}``: the beat is presented after
+  ``gap`` idle cycles (``i__valid`` low) following the previous handshake. ``+beats=<n>``.
+- ``+cfg=<file>``: one table word per line (hex), ``+cfg_words=<n>`` (0: no configuration).
+- ``+fault=<file>``: one ``<addr> <mask>`` line (hex) per faulty stored word, written with
+  ``fault__en`` high (the mask is XORed into the stored word), ``+fault_words=<n>``.
 - ``+ready=<file>``: one bit per line, ``+ready_len=<r>`` (1..65536): ``o__ready`` in cycle ``c`` of
   the stream phase is ``pattern[c mod r]``.
 - ``+out=<file>``: per accepted output ``<payload hex> <cycle hex>``; ``+outputs=<n>`` expected.
@@ -19,6 +22,8 @@ then the stream. Files (paths from plusargs):
 - ``+status=<file>``: at the end ``cycles outputs protocol_errors extra_outputs timeout`` (decimal).
 - ``+waves=<file>``: dump a waveform of ``nvlut_tb``.
 
+The stimulus is binary because reading it dominated the simulator's time with ``$fscanf`` (a
+character at a time, twice as many characters as bytes); the short cfg and fault files stay text.
 The harness stops ``DRAIN`` cycles after the last expected output (counting any output beyond the
 expected number as ``extra_outputs``), or after ``TIMEOUT`` cycles without a handshake on either
 stream (``timeout`` = 1).
@@ -33,7 +38,7 @@ import numpy as np
 TIMEOUT = 10_000
 #: cycles the harness keeps watching for unexpected outputs after the last expected one
 DRAIN = 64
-#: bits of the per-beat idle-cycle count in a stimulus line
+#: bits of the per-beat idle-cycle count in a stimulus record
 GAP_BITS = 16
 #: largest back-pressure pattern
 READY_MAX = 1 << 16
@@ -73,6 +78,10 @@ class Ports:
     def has_cfg(self):
         return "cfg__en" in self.inputs
 
+    @property
+    def has_fault(self):
+        return "fault__en" in self.inputs
+
 
 _PORT_RE = re.compile(r"\b(input|output)\s+(?:wire\s+|reg\s+)?(?:\[(\d+):0\]\s*)?(\w+)\s*[;,)]")
 
@@ -89,36 +98,60 @@ def verilog_ports(verilog, module):
     return inputs, outputs
 
 
+def record_bytes(ports):
+    """Bytes per stimulus record: the payload and the gap count, whole bytes."""
+    return (ports.i_width + GAP_BITS + 7) // 8
+
+
+def _write_phase(ports, port, read):
+    """Declarations, connections and ``always`` branch of the write phase through ``port``
+    (``cfg`` or ``fault``): one line of ``+<port>=<file>`` per cycle with ``<port>__en`` high, then
+    ``en`` low for a cycle. Each line holds the fields ``read`` in hex; a field not read (the cfg address) is
+    the line number."""
+    decl, conns, sets = f"  reg {port}_en = 0;\n", [f".{port}__en({port}_en)"], []
+    for field in ("addr", "data", "mask"):
+        width = ports.inputs.get(f"{port}__{field}")
+        if width is None:
+            continue
+        decl += f"  reg [{width - 1}:0] {port}_{field} = 0;\n"
+        conns.append(f".{port}__{field}({port}_{field})")
+        if field in read:
+            decl += f"  reg [{width - 1}:0] {port}_{field}_in;\n"
+        sets.append(f"{port}_{field} <= {f'{port}_{field}_in' if field in read else f'n{port}'};")
+    fmt = " ".join("%h" for _ in read)
+    regs = ", ".join(f"{port}_{field}_in" for field in read)
+    branch = f"""\
+      end else if (n{port} < {port}_words) begin
+        r = $fscanf(f{port}, "{fmt}\\n", {regs});
+        {port}_en <= 1; {" ".join(sets)}
+        n{port} = n{port} + 1;
+      end else if ({port}_en) begin
+        {port}_en <= 0;
+"""
+    return decl, conns, branch
+
+
 def harness_verilog(ports):
     """The text of module ``nvlut_tb`` instantiating ``ports.module``."""
     p, o = ports.i_width, ports.o_width
     s = p + GAP_BITS
+    rec = 8 * record_bytes(ports)
     last = ports.i_fields["last"].offset
     conns = [".clk(clk)", ".rst(rst)", ".i__valid(i_valid)", ".i__ready(i_ready)",
              ".i__payload(i_payload)", ".o__valid(o_valid)", ".o__ready(o_ready)",
              ".o__payload(o_payload)"]
-    cfg_decl = ""
-    if ports.has_cfg:
-        aw, dw = ports.inputs["cfg__addr"], ports.inputs["cfg__data"]
-        cfg_decl = (f"  reg cfg_en = 0;\n  reg [{aw - 1}:0] cfg_addr = 0;\n"
-                    f"  reg [{dw - 1}:0] cfg_data = 0;\n  reg [{dw - 1}:0] cfg_word;\n")
-        conns += [".cfg__en(cfg_en)", ".cfg__addr(cfg_addr)", ".cfg__data(cfg_data)"]
-    known = {"clk", "rst", "i__valid", "i__payload", "o__ready", "cfg__en", "cfg__addr",
-             "cfg__data"}
+    decls, phases = "", ""
+    if not ports.has_cfg:
+        phases += "      end else if (ncfg < cfg_words) begin\n        ncfg = cfg_words;\n"
+    for port, read, present in (("cfg", ("data",), ports.has_cfg),
+                                ("fault", ("addr", "mask"), ports.has_fault)):
+        if present:
+            decl, c, phase = _write_phase(ports, port, read)
+            decls, phases, conns = decls + decl, phases + phase, conns + c
+    driven = {"clk", "rst", "i__valid", "i__payload", "o__ready"}
+    driven |= {c[1:c.index("(")] for c in conns}
     conns += [f".{name}({width}'d0)" for name, width in sorted(ports.inputs.items())
-              if name not in known]
-    cfg_phase = ""
-    if ports.has_cfg:
-        cfg_phase = """\
-      end else if (ncfg < cfg_words) begin
-        r = $fscanf(fcfg, "%h\\n", cfg_word);
-        cfg_en <= 1; cfg_addr <= ncfg; cfg_data <= cfg_word;
-        ncfg = ncfg + 1;
-      end else if (cfg_en) begin
-        cfg_en <= 0;
-"""
-    else:
-        cfg_phase = "      end else if (ncfg < cfg_words) begin\n        ncfg = cfg_words;\n"
+              if name not in driven]
     return f"""\
 // Generated by nvlut.verif.harness: stream harness for {ports.module} (see its docstring).
 module {TOP}(input wire clk /*verilator public_flat_rw*/,
@@ -130,16 +163,16 @@ module {TOP}(input wire clk /*verilator public_flat_rw*/,
   wire o_valid;
   wire [{o - 1}:0] o_payload;
   reg o_ready = 0;
-{cfg_decl}
+{decls}
   {ports.module} dut({", ".join(conns)});
 
-  reg [8*1024-1:0] f_stim, f_cfg, f_ready, f_out, f_last, f_status, f_waves;
-  integer fs, fcfg, fo, fl, fst, r;
-  integer beats, cfg_words, ready_len, outputs;
-  integer nread = 0, ncfg = 0, nout = 0, perr = 0, extra = 0, timeout = 0;
+  reg [8*1024-1:0] f_stim, f_cfg, f_fault, f_ready, f_out, f_last, f_status, f_waves;
+  integer fs, fcfg, ffault, fo, fl, fst, r;
+  integer beats, cfg_words, fault_words, ready_len, outputs;
+  integer nread = 0, ncfg = 0, nfault = 0, nout = 0, perr = 0, extra = 0, timeout = 0;
   integer cycle = 0, stream_cycle = 0, idle = 0, drain = 0, ridx = 0;
   reg [0:0] ready_pat [0:{READY_MAX - 1}];
-  reg [{s - 1}:0] word;
+  reg [{rec - 1}:0] word;
   reg [{GAP_BITS - 1}:0] gap = 0;
   reg loaded = 0;
   reg prev_stall = 0;
@@ -149,10 +182,12 @@ module {TOP}(input wire clk /*verilator public_flat_rw*/,
     done = 0;
     if (!$value$plusargs("beats=%d", beats)) beats = 0;
     if (!$value$plusargs("cfg_words=%d", cfg_words)) cfg_words = 0;
+    if (!$value$plusargs("fault_words=%d", fault_words)) fault_words = 0;
     if (!$value$plusargs("ready_len=%d", ready_len)) ready_len = 0;
     if (!$value$plusargs("outputs=%d", outputs)) outputs = 0;
-    if (beats > 0 && $value$plusargs("stim=%s", f_stim)) fs = $fopen(f_stim, "r");
+    if (beats > 0 && $value$plusargs("stim=%s", f_stim)) fs = $fopen(f_stim, "rb");
     if (cfg_words > 0 && $value$plusargs("cfg=%s", f_cfg)) fcfg = $fopen(f_cfg, "r");
+    if (fault_words > 0 && $value$plusargs("fault=%s", f_fault)) ffault = $fopen(f_fault, "r");
     if (ready_len > 0 && $value$plusargs("ready=%s", f_ready)) $readmemh(f_ready, ready_pat, 0, ready_len - 1);
     if ($value$plusargs("out=%s", f_out)) fo = $fopen(f_out, "w");
     if ($value$plusargs("last=%s", f_last)) fl = $fopen(f_last, "w");
@@ -168,7 +203,7 @@ module {TOP}(input wire clk /*verilator public_flat_rw*/,
     if (done) begin
     end else if (cycle <= 4) begin
       rst <= (cycle < 4);
-{cfg_phase}      end else begin
+{phases}      end else begin
       // output side: record, check the stream rules, draw the next o__ready
       if (o_valid && o_ready) begin
         if (nout < outputs) $fwrite(fo, "%h %h\\n", o_payload, stream_cycle);
@@ -189,7 +224,7 @@ module {TOP}(input wire clk /*verilator public_flat_rw*/,
       if (!i_valid || i_ready) begin
         i_valid <= 0;
         if (!loaded && nread < beats) begin
-          r = $fscanf(fs, "%h\\n", word);
+          r = $fread(word, fs);
           gap = word[{s - 1}:{p}];
           nread = nread + 1;
           loaded = 1;
@@ -242,16 +277,34 @@ def pack_fields(n, width, fields):
     return words
 
 
-def hex_lines(words, width):
-    """Lines of ``ceil(width / 4)`` hex digits (bytes) for uint64 words [n, k]."""
+def binary_records(words, nbytes):
+    """Big-endian records of ``nbytes`` bytes (the stimulus file) for uint64 words [n, k]."""
     n, k = words.shape
-    digits = (width + 3) // 4
-    shifts = np.arange(15, -1, -1, dtype=np.uint64) * np.uint64(4)
-    nib = ((words[:, ::-1, None] >> shifts) & np.uint64(15)).reshape(n, 16 * k)[:, 16 * k - digits:]
-    text = np.empty((n, digits + 1), dtype=np.uint8)
-    text[:, :digits] = _HEX[nib.astype(np.intp)]
-    text[:, digits] = ord("\n")
-    return text.tobytes()
+    if nbytes > 8 * k:
+        raise ValueError(f"nbytes: {nbytes} exceeds the {8 * k} bytes of the words")
+    data = np.ascontiguousarray(words[:, ::-1]).astype(">u8").view(np.uint8).reshape(n, 8 * k)
+    return data[:, 8 * k - nbytes:].tobytes()
+
+
+def fault_lines(fault_words):
+    """The ``+fault`` file: one ``<addr> <mask>`` hex line per (address, mask) pair."""
+    return "".join(f"{addr:x} {mask:x}\n" for addr, mask in fault_words)
+
+
+def parse_fault_map(text, depth, what):
+    """The fault map (``uint64[depth]``) of the text of a ``+fault`` file (repeated addresses
+    accumulate); ``ValueError`` naming ``what`` for a malformed line or an address out of range."""
+    fault_map = np.zeros(depth, np.uint64)
+    for k, line in enumerate(text.splitlines(), 1):
+        try:
+            addr, mask = (int(x, 16) for x in line.split())
+        except ValueError:
+            raise ValueError(f"{what}: line {k} is not '<addr hex> <mask hex>': {line!r}") from None
+        if not 0 <= addr < depth or not 0 <= mask < 1 << 64:
+            raise ValueError(f"{what}: line {k}: address {addr:#x} outside the table of {depth} "
+                             f"words or mask {mask:#x} wider than 64 bits")
+        fault_map[addr] ^= np.uint64(mask)
+    return fault_map
 
 
 def parse_hex_columns(data, widths, what):

@@ -129,11 +129,16 @@ class RawRun:
 
 
 def run(design, sim, workdir, stim, beats, outputs, ready=None, waves=None):
-    """Stream ``beats`` stimulus lines (``stim``, bytes from :func:`harness.hex_lines`) through
-    ``design`` on ``sim`` in ``workdir``; ``waves`` is a waveform file name to dump or ``None``."""
+    """Stream ``beats`` stimulus records (``stim``, bytes from :func:`harness.binary_records`)
+    through ``design`` on ``sim`` in ``workdir``, after writing its ``cfg_words`` and applying its
+    ``fault_words``; ``waves`` is a waveform file name to dump or ``None``."""
+    if design.fault_words and not design.ports.has_fault:
+        raise ValueError(f"fault_words: {design.tag} has no fault port; generate it with "
+                         f"fault_port=True (--fault-port)")
     bdir = build(design, sim, waves=waves is not None)
     workdir.mkdir(parents=True, exist_ok=True)
-    files = {k: workdir / f"{k}.txt" for k in ("stim", "cfg", "ready", "out", "last", "status")}
+    files = {k: workdir / f"{k}.txt" for k in ("cfg", "fault", "ready", "out", "last", "status")}
+    files["stim"] = workdir / "stim.bin"
     files["stim"].write_bytes(stim)
     plus = [f"+beats={beats}", f"+outputs={outputs}"]
     for k in ("stim", "out", "last", "status"):
@@ -142,6 +147,9 @@ def run(design, sim, workdir, stim, beats, outputs, ready=None, waves=None):
         digits = (design.ports.inputs["cfg__data"] + 3) // 4
         files["cfg"].write_text("".join(f"{x:0{digits}x}\n" for x in design.cfg_words))
         plus += [f"+cfg={files['cfg'].resolve()}", f"+cfg_words={len(design.cfg_words)}"]
+    if design.fault_words:
+        files["fault"].write_text(harness.fault_lines(design.fault_words))
+        plus += [f"+fault={files['fault'].resolve()}", f"+fault_words={len(design.fault_words)}"]
     if ready is not None:
         files["ready"].write_text("".join(f"{int(b)}\n" for b in ready))
         plus += [f"+ready={files['ready'].resolve()}", f"+ready_len={len(ready)}"]

@@ -1,7 +1,7 @@
 """Simulate a generated MAC on a batch of dot products (Icarus or Verilator, through cocotb).
 
     nvlut sim <design params> --vectors in.npz --out out.npz [--sim icarus|verilator]
-              [--backpressure none|runs|random|gaps|both] [--waves FILE]
+              [--backpressure none|runs|random|gaps|both] [--waves FILE] [--faults FILE]
 
 ``in.npz`` holds ``a`` (uint8[n, nb, B] E2M1 codes), ``w`` (uint8 or, for fp16, uint16 [n, nb, B]),
 ``sa`` (uint8[n, nb]), ``sw`` (uint8[n, nb], only with weight_scaling=block), ``t`` (uint32[n]
@@ -10,7 +10,8 @@ product k uses its first nb[k] blocks and ignores the rest. ``out.npz`` gets ``y
 one bool[n] array per output flag (invalid, overflow, underflow, inexact, ecc_corrected,
 ecc_uncorrectable). One input beat carries one block; ``last`` marks the final block of each dot
 product and ``t`` is driven on that beat (other beats carry a different value, which the design
-must ignore).
+must ignore). ``--faults`` (designs with ``--fault-port``): one ``<addr> <mask>`` hex line per
+faulty table word, XORed into the stored words through the fault port before streaming.
 """
 
 import contextlib
@@ -24,11 +25,12 @@ import numpy as np
 
 from . import backpressure as bp
 from . import harness, runner, vectors
-from .design import build_root, design_for
+from .design import build_root, design_for, with_faults
 
 
-def _stimulus(ports, batch, gaps):
-    """Stimulus lines for ``batch``: one beat per used block, in order."""
+def stimulus_words(ports, batch, gaps):
+    """The stimulus of ``batch`` as uint64 words [beats, k]: per used block, in order, one beat
+    ``{gaps[beat], payload}`` (the layout of a :mod:`~nvlut.verif.harness` stimulus record)."""
     n, nb = batch.n, batch.nb
     rows = np.repeat(np.arange(n), nb)
     starts = np.concatenate([[0], np.cumsum(nb)[:-1]]) if n else np.zeros(0, np.int64)
@@ -48,8 +50,7 @@ def _stimulus(ports, batch, gaps):
     fields.append((f["t"].offset, 32, np.where(last, t, ~t)))
     fields.append((f["last"].offset, 1, last))
     fields.append((ports.i_width, harness.GAP_BITS, gaps))
-    width = ports.i_width + harness.GAP_BITS
-    return harness.hex_lines(harness.pack_fields(rows.size, width, fields), width)
+    return harness.pack_fields(rows.size, ports.i_width + harness.GAP_BITS, fields)
 
 
 @dataclasses.dataclass
@@ -79,7 +80,8 @@ def run_batch(design, batch, sim="verilator", backpressure="none", seed=0, workd
     n = sum(b.n for b in batches)
     ready, gaps = bp.pattern(backpressure, beats, seed)
     offsets = np.cumsum([0] + [b.beats for b in batches])
-    stim = b"".join(_stimulus(design.ports, b, gaps[lo:hi])
+    nbytes = harness.record_bytes(design.ports)
+    stim = b"".join(harness.binary_records(stimulus_words(design.ports, b, gaps[lo:hi]), nbytes)
                     for b, lo, hi in zip(batches, offsets[:-1], offsets[1:]))
     with _run_dir(workdir) as wd:
         raw = runner.run(design, sim, wd, stim, beats, n, ready, waves)
@@ -115,17 +117,22 @@ def _run_dir(workdir):
 
 
 def simulate(params, a, w, sa, sw, t, nb=None, sim="verilator", backpressure="none", seed=0,
-             design=None):
+             design=None, faults=None):
     """Simulate ``NvlutMac(params)`` on a batch of dot products: ``(y uint32[n], flags)``.
 
     Arguments as for :func:`nvlut.golden.dot` plus ``nb`` (optional int[n] block counts, see the
     module docstring), the simulator, a back-pressure mode of :mod:`nvlut.verif.backpressure` and
     its seed. ``flags`` maps each output flag name to bool[n]. ``design`` overrides the design
-    (default :func:`nvlut.verif.design.design_for(params)`). Raises :class:`SimulationError` if
-    the design breaks the stream protocol or loses outputs.
+    (default :func:`nvlut.verif.design.design_for(params)`). ``faults``: a fault map
+    (``uint64[depth]``, per stored table word the mask of its flipped bits, as in
+    ``nvlut.golden.faults``) applied through the fault port before streaming (``params.fault_port``
+    must be set); the results then follow ``nvlut.golden.faults.dot_with_table``. Raises
+    :class:`SimulationError` if the design breaks the stream protocol or loses outputs.
     """
     batch = vectors.make_batch(params, a, w, sa, sw, t, nb)
     design = design if design is not None else design_for(params)
+    if faults is not None:
+        design = with_faults(design, faults)
     out = run_batch(design, batch, sim, backpressure, seed)
     if out.problems:
         raise runner.SimulationError(f"{design.tag} on {sim}: " + "; ".join(out.problems))
@@ -142,17 +149,23 @@ def add_arguments(parser):
     parser.add_argument("--seed", default=0, type=int, help="seed of the back-pressure pattern")
     parser.add_argument("--waves", default=None,
                         help="also write a waveform (FST on Icarus, VCD on Verilator) to this file")
+    parser.add_argument("--faults", default=None, type=pathlib.Path,
+                        help="apply the '<addr> <mask>' hex lines of this file through the fault "
+                             "port (needs --fault-port)")
 
 
 def run(args):
-    from nvlut.gen.params import params_from_args
     from nvlut.gen.generate import write_if_changed
+    from nvlut.gen.params import params_from_args
 
     params = params_from_args(args)
     runner.check_sim(args.sim)
     bp.check_mode(args.backpressure)
     batch = vectors.load_npz(params, args.vectors)
     design = design_for(params)
+    if args.faults is not None:
+        design = with_faults(design, harness.parse_fault_map(
+            args.faults.read_text(), len(design.cfg_words), f"faults ({args.faults})"))
     waves = None
     workdir = None
     if args.waves:

@@ -221,15 +221,42 @@ def _long(params, rng, n):
     return _batch(params, a, w, sa, sa.copy(), t.astype(np.uint32), nb)
 
 
-def adversarial(params, n, rng):
-    """``n`` dot products mixing every kind in the proportions of :data:`SHARES`, as a list of
-    batches (one per kind, so that short kinds are not padded to ``max_blocks``)."""
-    counts = {k: int(round(n * s)) for k, s in SHARES.items()}
-    counts["typical"] += n - sum(counts.values())
-    long_cap = max(1, 4096 // params.max_blocks)            # keep long batches small in memory
-    counts["typical"] += max(counts["long"] - long_cap, 0)
-    counts["long"] = min(counts["long"], long_cap)
+def adversarial(params, n, rng, kinds=KINDS):
+    """``n`` dot products mixing ``kinds`` (default: all) in the proportions of :data:`SHARES`, as
+    a list of batches (one per kind, so that short kinds are not padded to ``max_blocks``)."""
+    total = sum(SHARES[k] for k in kinds)
+    counts = {k: int(round(n * SHARES[k] / total)) for k in kinds}
+    first = kinds[0]
+    counts[first] += n - sum(counts.values())
+    if "long" in counts:
+        long_cap = max(1, 4096 // params.max_blocks)            # keep long batches small in memory
+        counts[first] += max(counts["long"] - long_cap, 0)
+        counts["long"] = min(counts["long"], long_cap)
     return [kind_batch(params, k, c, rng) for k, c in counts.items() if c > 0]
+
+
+#: fault maps of :func:`fault_map`
+FAULT_MAPS = ("single", "double")
+
+
+def fault_map(params, kind, rng):
+    """A fault map (``uint64[depth]``, as in ``nvlut.golden.faults``) for the table storage of
+    ``params``: ``single``: two words with one flipped bit each, one of them a protected bit (entry
+    MSB covered by the code, or check bit; any bit without ECC), the other any stored bit;
+    ``double``: the same plus a third word with two flipped protected bits (uncorrectable)."""
+    from nvlut.golden import faults
+
+    if kind not in FAULT_MAPS:
+        raise ValueError(f"kind: {kind!r} is not allowed; choose one of {', '.join(FAULT_MAPS)}")
+    table = faults.lut_table(params.multiplier, params.weights)
+    layout = faults.storage_layout(table.width, params.ecc)
+    protected = np.arange(layout.width - layout.protected if layout.protected else 0,
+                          layout.stored_bits)
+    words = rng.choice(table.depth, size=3, replace=False)
+    bits = [(words[0], rng.choice(protected)), (words[1], rng.integers(layout.stored_bits))]
+    if kind == "double":
+        bits += [(words[2], b) for b in rng.choice(protected, size=2, replace=False)]
+    return faults.fault_map_from_bits(table.depth, [(int(w), int(b)) for w, b in bits])
 
 
 def directed(params):

@@ -119,15 +119,32 @@ def masked(batch):
     return a, w, sa, sw
 
 
-def reference(params, batch):
+def reference(params, batch, fault_map=None):
     """The golden result of ``batch`` (or of a list of batches, concatenated):
-    ``(y uint32[n], flags dict of bool[n])``."""
+    ``(y uint32[n], flags dict of bool[n])``. With a ``fault_map`` (``uint64[depth]``, see
+    ``nvlut.golden.faults``) the table storage of ``params`` is faulty: the result is
+    ``nvlut.golden.faults.dot_with_table``, ECC flags included."""
     if not isinstance(batch, Batch):
-        parts = [reference(params, b) for b in batch]
+        parts = [reference(params, b, fault_map) for b in batch]
         return (np.concatenate([y for y, _ in parts]),
                 {k: np.concatenate([f[k] for _, f in parts]) for k in parts[0][1]})
-    a, w, sa, sw = masked(batch)
-    return golden.dot_flags(a, w, sa, sw, batch.t, weights=params.weights)
+    if fault_map is None:
+        a, w, sa, sw = masked(batch)
+        return golden.dot_flags(a, w, sa, sw, batch.t, weights=params.weights)
+    # the ECC flags depend on the table words read, so unused blocks must not be read: one golden
+    # call per block count
+    from nvlut.golden import faults
+    delivered = faults.faulty_table(params, fault_map)
+    y = np.zeros(batch.n, np.uint32)
+    flags = {}
+    for nb in np.unique(batch.nb):
+        rows = np.flatnonzero(batch.nb == nb)
+        part = select(batch, rows)
+        y[rows], part_flags = faults.dot_with_table(params, delivered, part.a, part.w, part.sa,
+                                                    part.sw, part.t)
+        for name, values in part_flags.items():
+            flags.setdefault(name, np.zeros(batch.n, bool))[rows] = values
+    return y, flags
 
 
 def select(batch, index):
@@ -158,7 +175,8 @@ def mismatches(expected, y, flags):
     """bool[n]: which dot products disagree with ``expected`` (a :func:`reference` result).
 
     ``y``/``flags`` are simulator outputs, possibly shorter than ``expected`` (missing outputs count
-    as mismatches); flags the golden model does not compute (the ECC flags) must be 0.
+    as mismatches); flags the reference does not compute (the ECC flags without a fault map) must
+    be 0.
     """
     y_ref, flags_ref = expected
     bad = np.ones(len(y_ref), dtype=bool)
