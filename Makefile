@@ -51,8 +51,10 @@ verilog: setup
 verify: verilog
 	$(NVLUT) verify --sim $(SIM) $(if $(CONFIG),--config $(CONFIG)) $(if $(N),--n $(N)) --jobs $(JOBS)
 
+# SYNTH_FLAGS=--full adds iCE40 and 7-series-without-DSP runs for every MAC (1-7 min each on 2 cores)
+SYNTH_FLAGS ?=
 synth: verilog
-	$(NVLUT) synth --jobs $(JOBS)
+	$(NVLUT) synth --jobs $(JOBS) $(SYNTH_FLAGS)
 
 faults: setup
 	$(NVLUT) faults

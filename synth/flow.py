@@ -160,10 +160,12 @@ def run(args):
     return 1 if failures or not_proved else 0
 
 
-def headline_table(out=DEFAULT_OUT, stream=sys.stdout):
-    """Print the short headline table of the last ``nvlut synth`` run (from ``out/report.json``)."""
+def headline_table(out=DEFAULT_OUT, stream=None):
+    """Print the short headline table of the last ``nvlut synth`` run (from ``out/report.json``)
+    to ``stream`` (default: the current ``sys.stdout``)."""
     from . import report
 
+    stream = sys.stdout if stream is None else stream
     try:
         data = report.load_records(out)
     except FileNotFoundError as exc:
