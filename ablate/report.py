@@ -230,13 +230,29 @@ def _savefig(fig, path):
     write_atomic(path, buf.getvalue())
 
 
-def plot_block(s, path):
+def _model_grid(n):
+    """A figure with one subplot per model, three per row."""
     import matplotlib.pyplot as plt
 
+    cols = min(3, n)
+    rows = -(-n // cols)
+    return plt.subplots(rows, cols, figsize=(4.2 * cols, 3.3 * rows), squeeze=False)
+
+
+def _finish_grid(fig, axes, n, path):
+    """Hide the subplots beyond the ``n`` models, save the figure to ``path`` and close it."""
+    import matplotlib.pyplot as plt
+
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    fig.tight_layout()
+    _savefig(fig, path)
+    plt.close(fig)
+
+
+def plot_block(s, path):
     models = s.models("block")
-    cols = min(3, len(models))
-    rows = -(-len(models) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.3 * rows), squeeze=False)
+    fig, axes = _model_grid(len(models))
     for ax, m in zip(axes.flat, models):
         pts = []
         for v in s.variants("block"):
@@ -254,11 +270,7 @@ def plot_block(s, path):
         ax.set_xlabel("weight bits/element (4 + 8/B + 32/N)")
         ax.set_ylabel("test accuracy %")
         ax.legend(fontsize=7)
-    for ax in list(axes.flat)[len(models):]:
-        ax.axis("off")
-    fig.tight_layout()
-    _savefig(fig, path)
-    plt.close(fig)
+    _finish_grid(fig, axes, len(models), path)
 
 
 def plot_bars(s, study, path, title):
@@ -288,12 +300,8 @@ def plot_bars(s, study, path, title):
 
 
 def plot_faults(s, path):
-    import matplotlib.pyplot as plt
-
     models = s.models("faults")
-    cols = min(3, len(models))
-    rows = -(-len(models) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.3 * rows), squeeze=False)
+    fig, axes = _model_grid(len(models))
     bers = sorted({k[4] for k in s.groups if k[0] == "faults" and k[4] not in ("", 0.0)})
     for ax, m in zip(axes.flat, models):
         for v in s.variants("faults", "exact"):
@@ -310,11 +318,7 @@ def plot_faults(s, path):
         ax.set_xlabel("bit error rate of the table storage")
         ax.set_ylabel("test accuracy % (exact)")
         ax.legend(fontsize=7)
-    for ax in list(axes.flat)[len(models):]:
-        ax.axis("off")
-    fig.tight_layout()
-    _savefig(fig, path)
-    plt.close(fig)
+    _finish_grid(fig, axes, len(models), path)
 
 
 PLOTS = {
