@@ -18,6 +18,7 @@ QUICK_N ?= 100
 all: setup
 	$(NVLUT) demo
 	$(NVLUT) verilog --out build/verilog --lint
+	@echo "short bit-exact check ($(QUICK_N) dot products per design; coverage closes only in 'make verify')"
 	$(NVLUT) verify --sim icarus --n $(QUICK_N) --no-elements --jobs $(JOBS) --out build/verify-quick
 	$(NVLUT) synth --jobs $(JOBS)
 
