@@ -55,7 +55,8 @@ def oracle_dot(a, w, sa, sw, t, weights):
     av, wv = _decode(a, "fp4"), _decode(w, weights)
     sav = _decode(sa, "fp8")
     swv = None if sw is None else _decode(sw, "fp8")
-    tv = np.asarray(t, np.uint32).view(np.float32).astype(np.float64)
+    with np.errstate(invalid="ignore"):          # NaN bit patterns of t stay NaN
+        tv = np.asarray(t, np.uint32).view(np.float32).astype(np.float64)
     out = np.empty((len(tv), 4), np.uint32)
     with np.errstate(invalid="ignore"):
         prods = av * wv        # exact in float64; IEEE gives NaN for inf * 0
