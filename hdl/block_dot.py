@@ -6,7 +6,7 @@ from amaranth.lib.wiring import In, Out
 
 from .adder_tree import AdderTree, tree_width
 from .formats import E2M1
-from .lut_storage import LutStorage, fault_signature, write_signature
+from .lut_storage import LutStorage, storage_members
 from .multiplier import VARIANTS
 from .tables import product_width
 
@@ -39,10 +39,7 @@ class BlockDot(wiring.Component):
             "ecc_corrected": Out(1),
             "ecc_uncorrectable": Out(1),
         }
-        if write_signature(params) is not None:
-            members["write"] = In(write_signature(params))
-        if fault_signature(params) is not None:
-            members["fault"] = In(fault_signature(params))
+        members.update(storage_members(params))
         super().__init__(members)
 
     def elaborate(self, platform):

@@ -119,6 +119,17 @@ def fault_signature(params):
     return FaultSignature(address_width(depth), codec_for(params).word_width)
 
 
+def storage_members(params, write_name="write"):
+    """The optional members a component exposes for its table: the write port (named
+    ``write_name``, only for a writable table) and the ``fault`` port (only with ``fault_port``)."""
+    members = {}
+    if write_signature(params) is not None:
+        members[write_name] = In(write_signature(params))
+    if fault_signature(params) is not None:
+        members["fault"] = In(fault_signature(params))
+    return members
+
+
 class LutStorage(wiring.Component):
     """The multiplier table of ``params`` with ``ports`` read ports (see the module docstring).
 
@@ -131,18 +142,14 @@ class LutStorage(wiring.Component):
         self.params = params
         self.codec = codec_for(params)
         self.depth = table_depth(params.multiplier, params.weights)
-        write = write_signature(params)
-        self.writable = write is not None
+        self.writable = write_signature(params) is not None
         members = {
             "read": In(ReadSignature(address_width(self.depth),
                                      self.codec.entry_width)).array(ports),
             "corrected": Out(1),
             "uncorrectable": Out(1),
+            **storage_members(params),
         }
-        if self.writable:
-            members["write"] = In(write)
-        if fault_signature(params) is not None:
-            members["fault"] = In(fault_signature(params))
         super().__init__(members)
 
     def elaborate(self, platform):

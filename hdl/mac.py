@@ -24,7 +24,7 @@ from .block_dot import BlockDot, block_sum_width
 from .block_scale import BlockScaler
 from .final_stage import Binary32Result, TensorScale, scaled_layout
 from .formats import BINARY32, E2M1, E4M3
-from .lut_storage import fault_signature, write_signature
+from .lut_storage import storage_members
 
 #: fields of the output payload, LSB first
 OUTPUT_LAYOUT = data.StructLayout({
@@ -89,10 +89,7 @@ class NvlutMac(wiring.Component):
             "i": In(stream.Signature(input_layout(params))),
             "o": Out(stream.Signature(OUTPUT_LAYOUT)),
         }
-        if write_signature(params) is not None:
-            members["cfg"] = In(write_signature(params))
-        if fault_signature(params) is not None:
-            members["fault"] = In(fault_signature(params))
+        members.update(storage_members(params, write_name="cfg"))
         super().__init__(members)
 
     def elaborate(self, platform):
