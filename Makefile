@@ -52,7 +52,7 @@ verilog: setup
 verify: verilog
 	$(NVLUT) verify --sim $(SIM) $(if $(CONFIG),--config $(CONFIG)) $(if $(N),--n $(N)) --jobs $(JOBS)
 
-# SYNTH_FLAGS=--full adds iCE40 and 7-series-without-DSP runs for every MAC (1-7 min each on 2 cores)
+# extra flags for nvlut synth, e.g. SYNTH_FLAGS=--quick (fp4 multipliers and the reference MAC only)
 SYNTH_FLAGS ?=
 synth: verilog
 	$(NVLUT) synth --jobs $(JOBS) $(SYNTH_FLAGS)

@@ -18,10 +18,8 @@ import time
 
 DEFAULT_OUT = pathlib.Path("build/synth")
 DEFAULT_MANIFEST = pathlib.Path("build/verilog/manifest.json")
-#: flows run on every element multiplier and truth table, and with --full on every MAC design
+#: flows run on every MAC design, element multiplier and truth table
 DESIGN_FLOWS = ("gates", "ice40", "xilinx", "xilinx_nodsp")
-#: flows run on every MAC design by default (iCE40 and Xilinx without DSP take minutes per MAC)
-MAC_FLOWS = ("gates", "xilinx")
 #: weight formats whose multipliers (and truth tables) get the lower-bound flow
 LOWER_BOUND_WEIGHTS = ("fp4", "fp8")
 EQUIV_WEIGHTS = ("fp4", "fp8", "fp16")
@@ -40,8 +38,6 @@ def add_arguments(parser):
                         help=f"output directory (default {DEFAULT_OUT})")
     parser.add_argument("--quick", action="store_true",
                         help="fp4 multipliers and the reference MAC only, no lower bound")
-    parser.add_argument("--full", action="store_true",
-                        help="also iCE40 and Xilinx without DSP for every MAC design (slow)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,7 +78,7 @@ def _equiv_tasks(weights_list, out, cache):
     return tasks
 
 
-def collect_tasks(manifest, out, quick, full=False):
+def collect_tasks(manifest, out, quick):
     """Every task of one ``nvlut synth`` run, longest first."""
     from . import designs
     from .cache import Cache
@@ -94,7 +90,7 @@ def collect_tasks(manifest, out, quick, full=False):
     if quick:
         macs = macs[:1]
     tables = [] if quick else designs.truth_table_designs()
-    tasks = _design_tasks(macs, DESIGN_FLOWS if full else MAC_FLOWS, out, cache)
+    tasks = _design_tasks(macs, DESIGN_FLOWS, out, cache)
     tasks += _equiv_tasks(QUICK_WEIGHTS if quick else EQUIV_WEIGHTS, out, cache)
     tasks += _design_tasks(multipliers + tables, DESIGN_FLOWS, out, cache)
     if not quick:
@@ -138,9 +134,7 @@ def run(args):
     start = time.monotonic()
     if args.jobs < 1:
         raise ValueError(f"jobs: {args.jobs} is not allowed; use an integer >= 1")
-    if args.quick and args.full:
-        raise ValueError("quick: --quick and --full exclude each other; choose one")
-    tasks, have_macs = collect_tasks(args.manifest, args.out, args.quick, args.full)
+    tasks, have_macs = collect_tasks(args.manifest, args.out, args.quick)
     if not have_macs:
         print(f"nvlut synth: {args.manifest} not found; run `nvlut verilog` (make verilog) for the "
               "MAC designs. Synthesizing the element multipliers only.", flush=True)

@@ -7,7 +7,8 @@ A flow is one Yosys run over ``design.v``; it reports one or more targets, each 
   and, when the OSU 0.18 um liberty is installed, ``osu018`` (standard-cell area);
 - ``lower_bound``: target ``lower_bound`` (CMOS transistors after heavy ABC optimisation);
 - ``ice40``: target ``ice40``; ``xilinx``: target ``xilinx`` (DSP48E1 inferred);
-  ``xilinx_nodsp``: target ``xilinx_nodsp`` (no DSP).
+  ``xilinx_nodsp``: target ``xilinx_nodsp`` (no DSP). The three FPGA flows share the fast
+  abc9 LUT-mapping script of ``lutmap.ys``.
 """
 
 import dataclasses
@@ -66,9 +67,9 @@ def _gates_scripts():
 FLOWS = {f.name: f for f in [
     Flow("gates", _gates_scripts(), _gates),
     Flow("lower_bound", ("read", "gates", "lower_bound"), _lower_bound),
-    Flow("ice40", ("read", "ice40"), _ice40),
-    Flow("xilinx", ("read", "xilinx"), _xilinx("xilinx")),
-    Flow("xilinx_nodsp", ("read", "xilinx_nodsp"), _xilinx("xilinx_nodsp")),
+    Flow("ice40", ("read", "lutmap", "ice40"), _ice40),
+    Flow("xilinx", ("read", "lutmap", "xilinx"), _xilinx("xilinx")),
+    Flow("xilinx_nodsp", ("read", "lutmap", "xilinx_nodsp"), _xilinx("xilinx_nodsp")),
 ]}
 
 

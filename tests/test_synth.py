@@ -194,3 +194,16 @@ def test_reports(tmp_path, capsys):
     flow.headline_table(tmp_path)
     text = capsys.readouterr().out
     assert "multiplier fp4 fulllut" in text and "1/1 multiplier pairs proved" in text
+
+
+def test_fpga_flows_use_fast_lut_mapping():
+    """ice40, xilinx and xilinx_nodsp set abc9's script to the one of lutmap.ys (no &mfs, which
+    took minutes per MAC), before synth_ice40 / synth_xilinx; the gates flow does not use it."""
+    for name in ("ice40", "xilinx", "xilinx_nodsp"):
+        lines = [line for line in flows.FLOWS[name].script_text().splitlines()
+                 if line and not line.startswith("#")]
+        setting = [i for i, line in enumerate(lines) if line.startswith("scratchpad -set abc9.script")]
+        synth = [i for i, line in enumerate(lines) if line.startswith("synth_")]
+        assert len(setting) == 1 and len(synth) == 1 and setting[0] < synth[0]
+        assert "&if" in lines[setting[0]] and "&mfs" not in lines[setting[0]]
+    assert "abc9.script" not in flows.FLOWS["gates"].script_text()
