@@ -1,9 +1,9 @@
 """The ``nvlut`` command line.
 
 Each subcommand lives in its own module, which provides ``add_arguments(parser)`` and
-``run(args) -> int`` and a module docstring whose first line is the subcommand's summary. Modules are
-imported only when their subcommand is built into the parser, and must keep heavy imports (Amaranth,
-cocotb, PyTorch) inside ``run`` so that ``nvlut --help`` stays fast.
+``run(args) -> int`` and a module docstring whose first line is the subcommand's summary. Every
+module is imported to build the parser, so it must keep heavy imports (Amaranth, cocotb, PyTorch)
+inside ``run`` for ``nvlut --help`` to stay fast.
 """
 
 import argparse
@@ -33,12 +33,7 @@ def build_parser():
         description="RTL generator and verification flow for NVFP4 LUT-based MAC hardware.")
     sub = parser.add_subparsers(dest="command", metavar="<command>", required=True)
     for name, module_name in SUBCOMMANDS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
+        module = importlib.import_module(module_name)
         summary = (module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else ""
         p = sub.add_parser(name, help=summary, description=module.__doc__,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
