@@ -11,7 +11,8 @@ import io
 import json
 import os
 import statistics
-import tempfile
+
+from nvlut.gen.generate import write_if_changed
 
 #: percentage points
 PP = 100.0
@@ -19,21 +20,6 @@ CHANCE = 0.1
 
 COLUMNS = ("model", "dataset", "study", "variant", "seed", "mode", "n_test", "accuracy", "block",
            "bits_per_element", "fake_accuracy", "agreement", "ecc", "ber", "trial", "flipped_bits")
-
-
-def write_atomic(path, data):
-    """Write ``data`` (str or bytes) to ``path`` through a temporary file and a rename."""
-    d = os.path.dirname(path) or "."
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode() if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def to_csv(rows):
@@ -227,7 +213,7 @@ def findings_section(s):
 def _savefig(fig, path):
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
-    write_atomic(path, buf.getvalue())
+    write_if_changed(path, buf.getvalue())
 
 
 def _model_grid(n):
@@ -339,8 +325,8 @@ TITLES = {"block": "Block size", "weights": "Weight precision", "scales": "Block
 def write(out_dir, rows, meta):
     """Write ``results.csv``, ``results.json``, the plots and ``report.md`` (last) to ``out_dir``."""
     s = Summary(rows)
-    write_atomic(os.path.join(out_dir, "results.csv"), to_csv(rows))
-    write_atomic(os.path.join(out_dir, "results.json"),
+    write_if_changed(os.path.join(out_dir, "results.csv"), to_csv(rows))
+    write_if_changed(os.path.join(out_dir, "results.json"),
                  json.dumps({"meta": meta, "rows": rows}, indent=1, sort_keys=True) + "\n")
     studies = [st for st in meta["studies"] if s.models(st)]
     for st in studies:
@@ -366,4 +352,4 @@ def write(out_dir, rows, meta):
         if s.variants(st, "exact"):
             md += ["Exact mode versus fake quantization (mean over seeds):", "",
                    exact_table(s, st), ""]
-    write_atomic(os.path.join(out_dir, "report.md"), "\n".join(md))
+    write_if_changed(os.path.join(out_dir, "report.md"), "\n".join(md))

@@ -21,10 +21,6 @@ from nvlut.gen.params import MacParams
 from .harness import Field, Ports, verilog_ports
 
 
-#: write bytes or text to a file atomically, and only when its content changes
-write_atomic = write_if_changed
-
-
 def build_root():
     """Root of nvlut's build products: ``$NVLUT_BUILD`` or ``build`` in the working directory."""
     return pathlib.Path(os.environ.get("NVLUT_BUILD", "build"))

@@ -312,7 +312,7 @@ def plot(path, params, rows):
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    from .design import write_atomic
+    from nvlut.gen.generate import write_if_changed
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for ecc in dict.fromkeys(r["ecc"] for r in rows):
@@ -336,7 +336,7 @@ def plot(path, params, rows):
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
     plt.close(fig)
-    write_atomic(path, buf.getvalue())
+    write_if_changed(path, buf.getvalue())
 
 
 def run(args):
@@ -346,7 +346,8 @@ def run(args):
     from nvlut.gen.params import params_from_args
     from nvlut.golden import faults
 
-    from .design import build_root, write_atomic
+    from nvlut.gen.generate import write_if_changed
+    from .design import build_root
 
     for name in ("n", "nb", "trials"):
         if getattr(args, name) < 1:
@@ -380,11 +381,11 @@ def run(args):
                "mismatches": sum(r["mismatches"] for r in modes),
                "agree": all(r["agree"] for r in modes), "modes": modes,
                "not_replayed": [e for e in eccs if e not in replays]}
-    write_atomic(out_dir / "faults.md", markdown(params, args, rows, rtl))
-    write_atomic(out_dir / "faults.csv", csv_text(rows))
+    write_if_changed(out_dir / "faults.md", markdown(params, args, rows, rtl))
+    write_if_changed(out_dir / "faults.csv", csv_text(rows))
     summary = {"design": params.name, "params": params.as_dict(), "n": args.n, "nb": args.nb,
                "trials": args.trials, "seed": args.seed, "rows": rows, "rtl_replay": rtl}
-    write_atomic(out_dir / "faults.json", json.dumps(summary, indent=1) + "\n")
+    write_if_changed(out_dir / "faults.json", json.dumps(summary, indent=1) + "\n")
     plot(out_dir / "faults.png", params, rows)
     print(markdown(params, args, rows, rtl), end="")
     print(f"nvlut faults: wrote {out_dir}/faults.{{md,csv,json,png}}")
