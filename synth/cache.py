@@ -7,10 +7,11 @@ import pathlib
 from nvlut.gen.generate import write_if_changed
 
 
-def cache_key(verilog, script_text, tool_version):
-    """SHA-256 hex digest of everything that determines a synthesis result."""
+def cache_key(*parts):
+    """SHA-256 hex digest of ``parts`` (str or bytes: Verilog, scripts, Liberty, tool versions),
+    everything that determines a synthesis result."""
     h = hashlib.sha256()
-    for part in (tool_version, script_text, verilog):
+    for part in parts:
         data = part.encode() if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)

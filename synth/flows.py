@@ -15,10 +15,11 @@ import dataclasses
 import pathlib
 import time
 
+from ..gen import toolchain
 from . import stats, yosys
 from .cache import cache_key
 
-OSU018_LIBERTY = pathlib.Path("/usr/share/qflow/tech/osu018/osu018_stdcells.lib")
+OSU018_LIBERTY = toolchain.osu018_liberty() if toolchain.available("osu018") else None
 
 
 def _gates(run):
@@ -61,7 +62,7 @@ class Flow:
 
 def _gates_scripts():
     scripts = ("read", "gates", "cmos", "depth")
-    return scripts + ("osu018",) if OSU018_LIBERTY.exists() else scripts
+    return scripts + ("osu018",) if OSU018_LIBERTY is not None else scripts
 
 
 FLOWS = {f.name: f for f in [
@@ -77,13 +78,16 @@ def run_flow(flow, verilog, workdir, cache=None, timeout=None):
     """Synthesize ``verilog`` (bytes) with ``flow``; returns ``{"targets": {...}, "seconds": s,
     "cached": bool}``, from ``cache`` when it holds this exact Verilog, script and Yosys."""
     text = flow.script_text()
-    key = cache_key(verilog, text, yosys.YOSYS_VERSION)
+    inputs = {"design.v": verilog}
+    if "osu018" in flow.scripts:
+        inputs["osu018_stdcells.lib"] = OSU018_LIBERTY.read_bytes()
+    key = cache_key(*inputs.values(), text, yosys.YOSYS_VERSION)
     if cache is not None:
         hit = cache.get(key)
         if hit is not None:
             return dict(hit, cached=True)
     start = time.monotonic()
-    run = yosys.run(workdir, text, {"design.v": verilog}, timeout=timeout)
+    run = yosys.run(workdir, text, inputs, timeout=timeout)
     result = {"targets": flow.parse(run), "seconds": round(time.monotonic() - start, 2)}
     if cache is not None:
         cache.put(key, result)
