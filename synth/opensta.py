@@ -1,0 +1,48 @@
+"""Run Debian's OpenSTA 2.0.17 (``sta``) on a gate-level netlist of OSU018 cells.
+
+:func:`run` writes the netlist and a Tcl script into a work directory, runs ``sta`` there and returns
+its output. The script always starts by reading the OSU018 Liberty, reading the netlist and linking
+its top module; the caller appends the analysis commands (``create_clock``, ``report_checks``,
+``set_power_activity -global``, ``report_power``, ...). The 2019 OpenSTA has no VCD or SAIF reader
+and its ``set_power_activity -pins`` is broken; see docs/synthesis.md and docs/energy.md.
+"""
+
+import pathlib
+import subprocess
+
+from ..gen import toolchain
+
+
+class StaError(RuntimeError):
+    """OpenSTA failed, timed out or reported an error; the message ends with its output."""
+
+
+def version():
+    """The OpenSTA version string (part of cache keys of results derived from it)."""
+    out = subprocess.run([str(toolchain.opensta()), "-version"], capture_output=True, text=True)
+    return "opensta " + out.stdout.strip()
+
+
+def run(netlist, commands, workdir, timeout=600):
+    """Run ``commands`` (Tcl text) on ``netlist`` (a :class:`nvlut.synth.netlist.GateNetlist`) in
+    ``workdir``; return OpenSTA's standard output. Raises :class:`StaError` when ``sta`` exits
+    non-zero, exceeds ``timeout`` seconds or prints ``Error:`` (the 2019 OpenSTA reports many errors,
+    such as a netlist syntax error, on its output and carries on)."""
+    workdir = pathlib.Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "netlist.v").write_text(netlist.verilog)
+    script = (f"read_liberty {toolchain.osu018_liberty()}\n"
+              "read_verilog netlist.v\n"
+              f"link_design {netlist.top}\n" + commands)
+    (workdir / "sta.tcl").write_text(script)
+    cmd = [str(toolchain.opensta()), "-no_init", "-no_splash", "-exit", "sta.tcl"]
+    try:
+        proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise StaError(f"opensta in {workdir}: no result within {timeout} s") from None
+    output = proc.stdout + proc.stderr
+    errors = [line for line in output.splitlines() if line.startswith("Error")]
+    if proc.returncode != 0 or errors:
+        tail = "\n".join((errors or output.splitlines())[-20:])
+        raise StaError(f"opensta in {workdir} failed (status {proc.returncode}):\n{tail}")
+    return proc.stdout
