@@ -7,7 +7,7 @@ and writes report.md, results.csv, results.json and PNG plots to --out. See docs
 
 import os
 
-from .choices import (BLOCKS, MODEL_NAMES, SCALE_FORMATS, STUDIES, WEIGHT_FORMATS,
+from .choices import (BLOCKS, MODEL_NAMES, RECIPES, SCALE_FORMATS, STUDIES, WEIGHT_FORMATS,
                       check_choices)
 
 DEFAULT_OUT = os.path.join("build", "ablate")
@@ -45,6 +45,9 @@ def add_arguments(parser):
                         help="weight formats of the weights study (default fp4,fp8,fp16)")
     parser.add_argument("--scales", type=_list, default=list(SCALE_FORMATS),
                         help="block-scale formats of the scales study (default e4m3,e8m0,fp16,none)")
+    parser.add_argument("--recipe", default="torchao",
+                        help=f"NVFP4 quantizer recipe, docs/numerics.md section 3: "
+                             f"{'|'.join(RECIPES)} (default torchao)")
     parser.add_argument("--exact-samples", type=int,
                         help="test samples evaluated in exact mode per model (default 200, 16 with "
                              "--quick; 0: off)")
@@ -79,6 +82,7 @@ def _check(args):
         check_block(b, "blocks")
     check_choices("weights", args.weights, WEIGHT_FORMATS)
     check_choices("scales", args.scales, SCALE_FORMATS)
+    check_choices("recipe", [args.recipe], RECIPES)
     if args.seeds is not None and args.seeds < 1:
         raise ValueError(f"seeds: {args.seeds} is not allowed; use an integer >= 1")
     if args.exact_samples is not None and args.exact_samples < 0:
@@ -134,6 +138,8 @@ def run(args):
     def log(msg):
         print(f"[{time.monotonic() - start:7.1f}s] {msg}", flush=True)
 
+    log(f"NVFP4 quantizer recipe: {args.recipe}")
+
     rows = []
     for name in args.models:
         for seed in range(seeds):
@@ -142,7 +148,7 @@ def run(args):
             for study in chosen:
                 if study == "faults":
                     new = faults.run_faults(ev, bers, eccs, args.fault_multiplier,
-                                            args.fault_trials)
+                                            args.fault_trials, args.recipe)
                 else:
                     new = studies.run_study(study, ev, exact=bool(exact_samples),
                                             **_choices(study, blocks, args))
@@ -153,12 +159,13 @@ def run(args):
                     for r in new))
     meta = {"models": args.models, "studies": chosen, "seeds": seeds, "quick": quick,
             "exact_samples": exact_samples, "settings": dataclasses.asdict(settings),
-            "skipped": skipped, "threads": args.threads}
+            "skipped": skipped, "threads": args.threads, "recipe": args.recipe}
     report.write(args.out, rows, meta)
     log(f"wrote {os.path.join(args.out, 'report.md')}")
     return 0
 
 
 def _choices(study, blocks, args):
-    return {"block": {"blocks": blocks}, "weights": {"weights": args.weights},
-            "scales": {"scales": args.scales}}.get(study, {})
+    choices = {"block": {"blocks": blocks}, "weights": {"weights": args.weights},
+               "scales": {"scales": args.scales}}.get(study, {})
+    return {**choices, "recipe": args.recipe}

@@ -90,11 +90,14 @@ class TableFault:
         return y
 
 
-def run_faults(evaluator, bers=BERS, eccs=ECC_MODES, multiplier="lut", trials=2):
-    """Rows of the faults study for the evaluator's model and seed."""
-    model = quantize_model(evaluator.base, QuantConfig(NVFP4, NVFP4))
+def run_faults(evaluator, bers=BERS, eccs=ECC_MODES, multiplier="lut", trials=2,
+               recipe="torchao"):
+    """Rows of the faults study for the evaluator's model and seed (NVFP4 quantized with
+    ``recipe``)."""
+    nvfp4 = dataclasses.replace(NVFP4, recipe=recipe)
+    model = quantize_model(evaluator.base, QuantConfig(nvfp4, nvfp4))
     fake_out = train.logits(model, evaluator.ds.x_test)
-    exact = QuantConfig(NVFP4, NVFP4, exact=True)
+    exact = QuantConfig(nvfp4, nvfp4, exact=True)
     clean = evaluator.exact_row("faults", "fault-free", model, fake_out, exact, ecc="",
                                 ber=0.0, trial="", flipped_bits=0)
     rows = [evaluator.baseline("faults"), clean]

@@ -10,13 +10,17 @@ axes: ``batch_dims=1`` gives every sample of a batch its own tensor scale, so a 
 depends on the other samples of its batch (the host computes the scale per input, as it would per
 token); ``batch_dims=0`` is the whole tensor (weights).
 
-``nvfp4`` follows ``docs/numerics.md`` section 3 operation by operation in float32, so its codes and
-scales are bit-identical to :func:`nvlut.golden.quantize_nvfp4` (``tests/test_ablate_quant.py``).
+``nvfp4`` follows ``docs/numerics.md`` section 3 operation by operation in float32, in the recipe
+``Format.recipe`` names (``torchao``, ``torchao-cuda`` or ``modelopt``), so its codes, scales and
+dequantized values are bit-identical to :func:`nvlut.golden.quantize_nvfp4` and
+:func:`nvlut.golden.dequantize_nvfp4` with the same recipe (``tests/test_ablate_quant.py``).
 """
 
 import dataclasses
 
 import torch
+
+from nvlut.golden.quantize import check_recipe
 
 from .formats import (E2M1_MAX, E4M3_MAX, E4M3_MIN_NORMAL, FP16_MAX, FP16_MIN_NORMAL,
                       pow2_floor, round_e2m1, round_e4m3, round_fp16)
@@ -28,6 +32,11 @@ FP4_SCALES = ("e4m3", "e8m0", "fp16", "tensor", "unscaled")
 BLOCK_RANGE = (4, 128)
 #: smallest E8M0 scale
 E8M0_MIN = 2.0 ** -127
+#: smallest subnormal E4M3 value, ModelOpt's lower clamp of the block scale
+E4M3_MIN_SUBNORMAL = 2.0 ** -9
+#: the float32 reciprocals PyTorch on CUDA multiplies by in place of ``/ 2688`` and ``/ 6``
+CUDA_RECIPROCAL_2688 = torch.tensor(1.0) / torch.tensor(E2M1_MAX * E4M3_MAX)
+CUDA_RECIPROCAL_6 = torch.tensor(1.0) / torch.tensor(E2M1_MAX)
 
 
 def check_block(block, name="block"):
@@ -42,14 +51,17 @@ class Format:
 
     ``kind``: ``float32`` (unchanged), ``fp4`` (E2M1 elements, scaled as ``scale`` says, blocks of
     ``block``), ``fp8`` (E4M3 with the FP32 tensor scale ``amax / 448``) or ``fp16`` (binary16, no
-    scale).
+    scale). ``recipe``: the NVFP4 quantizer (one of ``RECIPES``, ``docs/numerics.md`` section 3);
+    it applies to fp4 with ``e4m3`` scales only.
     """
 
     kind: str = "fp4"
     scale: str = "e4m3"
     block: int = 16
+    recipe: str = "torchao"
 
     def __post_init__(self):
+        check_recipe(self.recipe)
         if self.kind not in KINDS:
             raise ValueError(f"format: {self.kind!r} is not allowed; choose one of {', '.join(KINDS)}")
         if self.kind == "fp4":
@@ -93,17 +105,22 @@ NVFP4 = Format("fp4", "e4m3", 16)
 class BlockQuantized:
     """An fp4 operand: E2M1 ``values`` ``[..., nb, block]``, block ``scales`` ``[..., nb]`` and
     ``tensor_scale`` (shape of the batch axes, or scalar); the value of an element is
-    ``(values * scales) * tensor_scale`` in float32, in that order (``dequantize``)."""
+    ``values * (scales * tensor_scale)`` in float32, in that order (``dequantize``), with ``-0``
+    values read as ``+0`` under the ``modelopt`` recipe (ModelOpt's E2M1 table)."""
 
     values: torch.Tensor
     scales: torch.Tensor
     tensor_scale: torch.Tensor
     length: int
+    recipe: str = "torchao"
 
     def dequantize(self):
-        g = self.tensor_scale.reshape(self.tensor_scale.shape + (1,) * (self.values.dim() -
+        g = self.tensor_scale.reshape(self.tensor_scale.shape + (1,) * (self.scales.dim() -
                                                                          self.tensor_scale.dim()))
-        out = (self.values * self.scales.unsqueeze(-1)) * g
+        values = self.values
+        if self.recipe == "modelopt":
+            values = torch.where(values == 0, torch.zeros_like(values), values)
+        out = values * (self.scales * g).unsqueeze(-1)
         return out.flatten(-2)[..., :self.length]
 
 
@@ -115,6 +132,14 @@ def _amax(x, batch_dims):
 def _tensor_scale(amax, divisor):
     """FP32 tensor scale ``amax / divisor``; 1 for an all-zero tensor (numerics section 3)."""
     return torch.where(amax == 0, torch.ones_like(amax), amax / torch.tensor(divisor))
+
+
+def _nvfp4_tensor_scale(amax, recipe):
+    """NVFP4 tensor scale ``amax / 2688`` (``amax * f32(1/2688)`` for ``torchao-cuda``); 1 for an
+    all-zero tensor."""
+    if recipe == "torchao-cuda":
+        return torch.where(amax == 0, torch.ones_like(amax), amax * CUDA_RECIPROCAL_2688)
+    return _tensor_scale(amax, E2M1_MAX * E4M3_MAX)
 
 
 def _blocks(x, block):
@@ -132,7 +157,7 @@ def _expand(g, like, batch_dims):
 def quantize_fp4(x, fmt, batch_dims=0):
     """Quantize float32 ``x`` to the fp4 format ``fmt``: :class:`BlockQuantized`.
 
-    ``e4m3`` is ``docs/numerics.md`` section 3 (NVFP4). ``e8m0`` is the OCP MX rule: scale
+    ``e4m3`` is ``docs/numerics.md`` section 3 (NVFP4) in the recipe ``fmt.recipe``. ``e8m0`` is the OCP MX rule: scale
     ``2**(floor(log2 a_b) - 2)`` (exact, at least ``2**-127``; ``a_b`` the block maximum),
     elements rounded to nearest even and saturated at 6 (no tensor scale). ``fp16``: block scale
     ``fp16(clamp(a_b / 6, 2**-14, 65504))``, no tensor scale. ``tensor``: one FP32 scale
@@ -147,10 +172,15 @@ def quantize_fp4(x, fmt, batch_dims=0):
     batch_shape = x.shape[:batch_dims]
     g = torch.ones(batch_shape)
     if fmt.scale == "e4m3":
-        g = _tensor_scale(_amax(x, batch_dims), E2M1_MAX * E4M3_MAX)
+        g = _nvfp4_tensor_scale(_amax(x, batch_dims), fmt.recipe)
         ge = _expand(g, block_amax, batch_dims)
-        s = (block_amax / torch.tensor(E2M1_MAX)) / ge
-        scales = round_e4m3(torch.clamp(s, E4M3_MIN_NORMAL, E4M3_MAX))
+        if fmt.recipe == "modelopt":
+            return _modelopt_nvfp4(xb, block_amax, g, ge, x.shape[-1])
+        if fmt.recipe == "torchao-cuda":
+            sixth = block_amax * CUDA_RECIPROCAL_6
+        else:
+            sixth = block_amax / torch.tensor(E2M1_MAX)
+        scales = round_e4m3(torch.clamp(sixth / ge, E4M3_MIN_NORMAL, E4M3_MAX))
         reciprocal = (1.0 / ge) / scales
     elif fmt.scale == "fp16":
         scales = round_fp16(torch.clamp(block_amax / torch.tensor(E2M1_MAX),
@@ -167,7 +197,18 @@ def quantize_fp4(x, fmt, batch_dims=0):
     else:
         scales = reciprocal = ones
     y = torch.clamp(xb * reciprocal.unsqueeze(-1), -E2M1_MAX, E2M1_MAX)
-    return BlockQuantized(round_e2m1(y), scales, g, x.shape[-1])
+    return BlockQuantized(round_e2m1(y), scales, g, x.shape[-1], fmt.recipe)
+
+
+def _modelopt_nvfp4(xb, block_amax, g, ge, length):
+    """ModelOpt's NVFP4: ``s = a_b / (6 * g)``, 0 replaced by 1, ``S = E4M3(clamp(s, 2^-9, 448))``,
+    values ``E2M1(x / (S * g))`` saturating, ``-0.0`` giving ``+0``."""
+    s = block_amax / (E2M1_MAX * ge)
+    s = torch.where(s == 0, torch.ones_like(s), s)
+    scales = round_e4m3(torch.clamp(s, E4M3_MIN_SUBNORMAL, E4M3_MAX))
+    y = xb / (scales * ge).unsqueeze(-1)
+    y = torch.where(y == 0, torch.zeros_like(y), y)
+    return BlockQuantized(round_e2m1(y), scales, g, length, "modelopt")
 
 
 def fp8_tensor_scale(x):

@@ -335,7 +335,8 @@ def write(out_dir, rows, meta):
     md = [f"# NVFP4 accuracy ablations ({'quick smoke run' if meta['quick'] else 'full run'})", "",
           f"Models: {', '.join(meta['models'])}. Seeds: {meta['seeds']} (mean ± sample standard "
           f"deviation over seeds, test accuracy in %). Exact mode (`nvlut.golden.dot`, what the MAC "
-          f"returns) on the first {meta['exact_samples']} test samples. Method: `docs/ablate.md`.",
+          f"returns) on the first {meta['exact_samples']} test samples. NVFP4 quantizer recipe: "
+          f"`{meta['recipe']}` (`docs/numerics.md` section 3). Method: `docs/ablate.md`.",
           ""]
     if meta.get("skipped"):
         md += [f"Not run: {meta['skipped']}", ""]

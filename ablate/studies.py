@@ -56,25 +56,29 @@ def _both(fmt):
     return QuantConfig(fmt, fmt)
 
 
-def variants(study, blocks=BLOCKS, weights=WEIGHT_FORMATS, scales=SCALE_FORMATS):
-    """The :class:`Variant` s of ``study`` (not ``faults``, which has its own sweep)."""
+def variants(study, blocks=BLOCKS, weights=WEIGHT_FORMATS, scales=SCALE_FORMATS, recipe="torchao"):
+    """The :class:`Variant` s of ``study`` (not ``faults``, which has its own sweep); every NVFP4
+    operand is quantized with ``recipe``."""
+    nvfp4 = dataclasses.replace(NVFP4, recipe=recipe)
     if study == "block":
         for b in blocks:
             check_block(b, "blocks")
-        return [Variant(f"B={b}", _both(Format("fp4", "e4m3", b)), block=b) for b in blocks]
+        return [Variant(f"B={b}", _both(dataclasses.replace(nvfp4, block=b)), block=b)
+                for b in blocks]
     if study == "weights":
         check_choices("weights", weights, WEIGHT_FORMATS)
-        wf = {"fp4": NVFP4, "fp8": Format("fp8"), "fp16": Format("fp16")}
-        return [Variant(f"{w} weights", QuantConfig(NVFP4, wf[w])) for w in weights]
+        wf = {"fp4": nvfp4, "fp8": Format("fp8"), "fp16": Format("fp16")}
+        return [Variant(f"{w} weights", QuantConfig(nvfp4, wf[w])) for w in weights]
     if study == "scales":
         check_choices("scales", scales, SCALE_FORMATS)
-        out = [Variant(SCALE_LABELS[s], _both(Format("fp4", "tensor" if s == "none" else s, 16)))
+        out = [Variant(SCALE_LABELS[s], _both(nvfp4 if s == "e4m3" else
+                                              Format("fp4", "tensor" if s == "none" else s, 16)))
                for s in scales]
         return out + [Variant("MXFP4 (E8M0, B=32)", _both(Format("fp4", "e8m0", 32)))]
     if study == "retrain":
         return [Variant("FP4 unscaled", _both(Format("fp4", "unscaled"))),
-                Variant("NVFP4", _both(NVFP4)),
-                Variant("NVFP4 + QAT", _both(NVFP4), qat=True)]
+                Variant("NVFP4", _both(nvfp4)),
+                Variant("NVFP4 + QAT", _both(nvfp4), qat=True)]
     raise ValueError(f"study: {study!r} is not allowed; choose from {', '.join(STUDIES)}")
 
 

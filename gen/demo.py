@@ -7,9 +7,14 @@ generated MAC returns for them.
 
 
 def add_arguments(parser):
+    from nvlut.golden.quantize import RECIPES
+
     parser.add_argument("--length", type=int, default=64, help="vector length (multiple of --block)")
     parser.add_argument("--block", type=int, default=16, help="block size B, 4..128")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--recipe", default="torchao",
+                        help=f"NVFP4 quantizer recipe, docs/numerics.md section 3: "
+                             f"{'|'.join(RECIPES)} (default torchao)")
 
 
 def run(args):
@@ -20,15 +25,16 @@ def run(args):
     rng = np.random.default_rng(args.seed)
     x = rng.standard_normal(args.length).astype(np.float32)
     wf = (rng.standard_normal(args.length) * 0.1).astype(np.float32)
-    qa = golden.quantize_nvfp4(x[None], block=args.block)
-    qw = golden.quantize_nvfp4(wf[None], block=args.block)
+    qa = golden.quantize_nvfp4(x[None], block=args.block, recipe=args.recipe)
+    qw = golden.quantize_nvfp4(wf[None], block=args.block, recipe=args.recipe)
     t = np.float32(qa.tensor_scale * qw.tensor_scale)
     y, flags = golden.dot_flags(qa.codes, qw.codes, qa.scales, qw.scales,
                                 t.view(np.uint32)[None], weights="fp4")
     ref = golden.dequantize_nvfp4(qa).astype(np.float64) @ golden.dequantize_nvfp4(qw)[0]
     nb = qa.scales.shape[-1]
     print(f"NVFP4 dot product of length {args.length} ({nb} blocks of B={args.block}, "
-          f"{golden.bits_per_element(args.block, args.length):.4f} bits/element)")
+          f"{golden.bits_per_element(args.block, args.length):.4f} bits/element, "
+          f"quantizer recipe {args.recipe})")
     print(f"  float32 inputs, float64 dot:       {float(x.astype(np.float64) @ wf):+.7g}")
     print(f"  NVFP4 inputs, float64 dot:         {float(ref[0]):+.7g}")
     flag_names = [k for k, v in flags.items() if v[0]] or ["exact"]

@@ -11,8 +11,8 @@ from nvlut.ablate.formats import e2m1_code, e4m3_code, round_e2m1, round_e4m3  #
 from nvlut.ablate.quant import Format, fake_quantize, quantize_fp4, quantize_fp8  # noqa: E402
 
 
-def _torch_nvfp4(x, block, batch_dims=0):
-    q = quantize_fp4(torch.from_numpy(x), Format("fp4", "e4m3", block), batch_dims)
+def _torch_nvfp4(x, block, batch_dims=0, recipe="torchao"):
+    q = quantize_fp4(torch.from_numpy(x), Format("fp4", "e4m3", block, recipe), batch_dims)
     return e2m1_code(q.values).numpy(), e4m3_code(q.scales).numpy(), q.tensor_scale.numpy()
 
 
@@ -76,6 +76,39 @@ def test_nvfp4_bit_identical_to_golden(block):
         assert np.float32(g).view(np.uint32) == np.float32(ref.tensor_scale).view(np.uint32), name
         assert np.array_equal(scales, ref.scales), name
         assert np.array_equal(codes, ref.codes), name
+
+
+@pytest.mark.parametrize("recipe", golden.RECIPES)
+@pytest.mark.parametrize("block", [4, 16, 128])
+def test_nvfp4_recipes_bit_identical_to_golden(recipe, block):
+    rng = np.random.default_rng(block)
+    tensors = list(_tensors(rng, block))
+    x = np.random.default_rng(9).standard_normal((8, 64)).astype(np.float32) * 1e-3
+    x[0, 0] = 1e30                  # ModelOpt: subnormal block scales, and 0 replaced by 1
+    x[1, :32] = 1e-39
+    tensors.append(("tiny blocks", x))
+    for name, x in tensors:
+        x = x.reshape(-1, block * max(1, x.shape[-1] // block))
+        ref = golden.quantize_nvfp4(x, block, recipe=recipe)
+        codes, scales, g = _torch_nvfp4(x, block, recipe=recipe)
+        assert np.float32(g).view(np.uint32) == np.float32(ref.tensor_scale).view(np.uint32), name
+        assert np.array_equal(scales, ref.scales), name
+        assert np.array_equal(codes, ref.codes), name
+        got = fake_quantize(torch.from_numpy(x), Format("fp4", "e4m3", block, recipe)).numpy()
+        assert np.array_equal(got.view(np.uint32), golden.dequantize_nvfp4(ref).view(np.uint32)), name
+
+
+@pytest.mark.parametrize("recipe", golden.RECIPES)
+def test_nvfp4_recipes_per_sample_tensor_scale_match_golden(recipe):
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal((5, 3, 48)) * np.array([1e-3, 1, 50, 1e5, 0])[:, None, None]
+         ).astype(np.float32)
+    codes, scales, g = _torch_nvfp4(x, 16, batch_dims=1, recipe=recipe)
+    for i in range(x.shape[0]):
+        ref = golden.quantize_nvfp4(x[i], 16, recipe=recipe)
+        assert np.float32(g[i]).view(np.uint32) == ref.tensor_scale.view(np.uint32)
+        assert np.array_equal(scales[i], ref.scales)
+        assert np.array_equal(codes[i], ref.codes)
 
 
 def test_per_sample_tensor_scale_matches_golden_per_sample():
@@ -161,3 +194,5 @@ def test_bad_formats_name_the_parameter():
         Format("int8")
     with pytest.raises(ValueError, match="scale: 'ue5m3'"):
         Format("fp4", "ue5m3")
+    with pytest.raises(ValueError, match="recipe: 'cuda' is not allowed; choose one of torchao, "):
+        Format("fp4", "e4m3", 16, "cuda")

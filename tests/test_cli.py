@@ -33,6 +33,16 @@ def test_demo_runs():
     assert "golden MAC result" in out.stdout
 
 
+def test_demo_prints_the_quantizer_recipe():
+    assert "quantizer recipe torchao)" in nvlut("demo", "--length", "32").stdout
+    out = nvlut("demo", "--length", "32", "--recipe", "modelopt")
+    assert out.returncode == 0, out.stderr
+    assert "quantizer recipe modelopt)" in out.stdout
+    out = nvlut("demo", "--recipe", "cuda")
+    assert out.returncode == 2
+    assert "recipe: 'cuda' is not allowed; choose one of torchao, torchao-cuda, modelopt" in out.stderr
+
+
 @pytest.mark.parametrize("args,message", [
     (["demo", "--block", "200"], "block: 200 is not allowed; use an integer from 4 to 128"),
     (["demo", "--length", "30"], "x: the last axis (30) must be a multiple of block=16"),
