@@ -40,6 +40,7 @@ def test_quick_smoke_writes_report_and_reruns_identically(tmp_path, capsys):
             assert float(r["accuracy"]) > 0.2          # trained: well above chance (0.1)
     report = open(os.path.join(out, "report.md")).read()
     assert "Unscaled FP4 collapses." in report and "| mlp |" in report
+    assert "NVFP4 quantizer recipe: `torchao`" in report
 
     # a second run reuses every checkpoint and reproduces the numbers exactly
     before = open(os.path.join(out, "results.csv")).read()
@@ -47,6 +48,16 @@ def test_quick_smoke_writes_report_and_reruns_identically(tmp_path, capsys):
     second = capsys.readouterr().out
     assert "training" not in second
     assert open(os.path.join(out, "results.csv")).read() == before
+
+
+def test_report_states_the_recipe_it_ran(tmp_path, capsys):
+    out = str(tmp_path / "ablate")
+    assert cli.main(["ablate", "--quick", "--models", "mlp", "--study", "weights", "--weights",
+                     "fp4", "--exact-samples", "4", "--recipe", "modelopt", "--out", out]) == 0
+    assert "NVFP4 quantizer recipe: modelopt" in capsys.readouterr().out
+    report = open(os.path.join(out, "report.md")).read()
+    assert "NVFP4 quantizer recipe: `modelopt`" in report
+    assert '"recipe": "modelopt"' in open(os.path.join(out, "results.json")).read()
 
 
 def test_command_line_lists_every_model():
@@ -64,6 +75,7 @@ def test_command_line_lists_every_model():
     (["--scales", "ue5m3"], "scales: 'ue5m3' is not allowed; choose from e4m3, e8m0, fp16, none"),
     (["--seeds", "0"], "seeds: 0 is not allowed"),
     (["--ecc", "parity"], "ecc: 'parity' is not allowed"),
+    (["--recipe", "cuda"], "recipe: 'cuda' is not allowed; choose from torchao, torchao-cuda, modelopt"),
 ])
 def test_bad_arguments_name_the_parameter(args, message, tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
