@@ -41,12 +41,12 @@ check-tools: $(STAMP) tools
 	    exit 1; \
 	  fi; \
 	fi
-	@$(PY) -m nvlut.gen.toolchain icarus verilator osu018 opensta
+	@$(PY) -m nvlut.util.toolchain icarus verilator osu018 opensta
 
 # OSU 0.18 um standard cells (Liberty + Verilog cell models) and OpenSTA, unpacked from Debian's
 # qflow-tech-osu018 and opensta packages into .tools/ with apt-get download + dpkg-deb -x: nothing
 # is installed system-wide and qflow's ~57-package dependency chain is not pulled. OpenSTA needs only
-# libc, readline and Tcl 8.6 at run time. nvlut finds them via nvlut.gen.toolchain.
+# libc, readline and Tcl 8.6 at run time. nvlut finds them via nvlut.util.toolchain.
 TOOLS     := .tools
 TOOL_DEBS := qflow-tech-osu018 opensta
 tools: $(TOOLS)/.stamp

@@ -92,7 +92,7 @@ def _check(args):
     if args.threads < 1:
         raise ValueError(f"threads: {args.threads} is not allowed; use >= 1")
     from . import faults
-    from nvlut.gen.params import MacParams
+    from nvlut.spec.params import MacParams
 
     check_choices("fault-multiplier", [args.fault_multiplier], faults.MULTIPLIERS)
     for ecc in args.ecc or []:

@@ -48,7 +48,7 @@ def unavailable_reason():
 
 def design(ecc, multiplier):
     """The MAC of the study: NVFP4 (fp4 weights, block-scaled, B=16), table in RAM under ``ecc``."""
-    from nvlut.gen.params import MacParams
+    from nvlut.spec.params import MacParams
 
     return MacParams(weights="fp4", weight_scaling="block", block=16, multiplier=multiplier,
                      lut_storage="ram", ecc=ecc)

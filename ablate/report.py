@@ -12,7 +12,7 @@ import json
 import os
 import statistics
 
-from nvlut.gen.generate import write_if_changed
+from nvlut.util.files import write_if_changed
 
 #: percentage points
 PP = 100.0

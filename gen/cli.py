@@ -10,6 +10,8 @@ import argparse
 import importlib
 import sys
 
+from nvlut.util.errors import CliError
+
 #: subcommand name -> module implementing it
 SUBCOMMANDS = {
     "demo": "nvlut.gen.demo",

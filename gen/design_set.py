@@ -58,7 +58,7 @@ def _fields(layout):
 def describe(params, component, file_name):
     """The manifest record of one design."""
     from amaranth.hdl import Value
-    from nvlut.hdl import entry_width, table_depth
+    from nvlut.spec.table_geometry import entry_width, table_depth
     from nvlut.hdl.lut_storage import address_width, codec_for
 
     ports = {"clk": {"direction": "input", "width": 1},

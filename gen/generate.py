@@ -7,8 +7,9 @@ is written atomically, and only when its content changes; the same parameters al
 bytes (no source locations, paths or timestamps).
 """
 
-import os
 import pathlib
+
+from nvlut.util.files import write_if_changed
 
 from .params import add_design_arguments, params_from_args
 
@@ -26,26 +27,6 @@ def verilog_for(params, top=None):
     from nvlut.hdl import NvlutMac
     component = NvlutMac(params)
     return verilog.convert(component, name=top or params.name, emit_src=False), component
-
-
-def write_if_changed(path, data):
-    """Write ``data`` (str or bytes) to ``path`` atomically unless it already holds exactly that.
-
-    Returns True when the file was (re)written.
-    """
-    path = pathlib.Path(path)
-    data = data.encode() if isinstance(data, str) else data
-    if path.is_file() and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return True
 
 
 def run(args):

@@ -12,28 +12,14 @@ import math
 import numpy as np
 
 from . import limbs
-from .formats import GRID_EXP, MAX_INT, check_codes, check_format, int_view, scale_view
+from .formats import GRID_EXP, check_codes, check_format, int_view, scale_view
 
 CANONICAL_NAN = np.uint32(0x7FC00000)
 FLAGS = ("invalid", "overflow", "underflow", "inexact")
 
-#: largest |scale value| times 2**-Qmin, for one E4M3 scale (448 * 2**9) and for a product of two
-_SCALE_MAX_INT = {False: 448 << 9, True: (448 << 9) ** 2}
-
-
 def q_min(block_scaled):
     """Exponent of the accumulator grid's scale part: -18 with a weight block scale, else -9."""
     return -18 if block_scaled else -9
-
-
-def accumulator_width(weights, block, max_blocks, block_scaled):
-    """Two's-complement width of the accumulator ``X`` that holds any sum of ``max_blocks`` blocks.
-
-    ``|X| <= max_blocks * block * 12 * MAX_INT[weights] * (largest scale product) * 2**-Qmin``.
-    """
-    check_format(weights)
-    bound = max_blocks * block * 12 * MAX_INT[weights] * _SCALE_MAX_INT[bool(block_scaled)]
-    return 1 + bound.bit_length()
 
 
 def element_product(a, w, weights):

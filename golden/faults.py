@@ -7,14 +7,9 @@ with their hidden bit; the hardware then shifts the entry by ``exp_a + exp_w`` a
 ``a << Ww | w``. One table serves all B lanes. ``tests/test_faults.py`` checks that it equals
 ``nvlut.hdl.lut_image``.
 
-**The storage.** Each entry of ``width`` bits is stored as one word
-
-    stored = entry | check << width          (bits [0, width) are the entry, unchanged)
-
-where ``check`` are the Hsiao check bits (:mod:`nvlut.golden.secded`) of the entry's ``protected``
-most significant bits ``entry[width-1 : width-protected]``: all ``width`` bits for ``ecc=secded``,
-``p`` bits for ``ecc=msb<p>``, none (no check bits) for ``ecc=none``. The low
-``width - protected`` bits are stored raw: a flip there reaches the multiplier unnoticed.
+**The storage.** Each entry is stored in the layout of :mod:`nvlut.spec.storage` (the entry, then
+the Hsiao check bits of its ``protected`` most significant bits; the low bits are stored raw, so a
+flip there reaches the multiplier unnoticed).
 
 A *fault map* is ``uint64[depth]``: per table word, the XOR mask of the flipped stored bits (bit
 ``b`` of the mask flips bit ``b`` of the stored word above). :func:`read_table` returns what the
@@ -29,18 +24,16 @@ every beat, whatever its operands.
 """
 
 import dataclasses
-import re
 
 import numpy as np
 
+from nvlut.spec.formats import WEIGHT_FORMATS
+from nvlut.spec.storage import storage_layout
+
 from . import secded
 from .dot import dot_flags, element_product
-from .formats import MAX_INT, check_codes
+from .formats import check_codes
 
-_MSB_RE = re.compile(r"^msb([1-9][0-9]*)$")
-
-#: (exponent bits, mantissa bits) of the E2M1 activation and of each weight format
-_FIELDS = {"fp4": (2, 1), "fp8": (4, 3), "fp16": (5, 10)}
 _ENTRY_MULTIPLIERS = ("lut", "fulllut")
 
 
@@ -62,15 +55,11 @@ class LutTable:
 def _sig_exp_sign(codes, fmt):
     """Per code: significand with hidden bit, shift ``max(e, 1) - 1`` (``|n| = sig << shift``) and
     sign bit."""
-    e_bits, m_bits = _FIELDS[fmt]
+    e_bits, m_bits = WEIGHT_FORMATS[fmt].exp_bits, WEIGHT_FORMATS[fmt].man_bits
     c = np.asarray(codes).astype(np.int64)
     m = c & ((1 << m_bits) - 1)
     e = (c >> m_bits) & ((1 << e_bits) - 1)
     return np.where(e != 0, m | (1 << m_bits), m), np.maximum(e, 1) - 1, c >> (e_bits + m_bits) & 1
-
-
-def _sig_bits(fmt):
-    return _FIELDS[fmt][1] + 1
 
 
 def lut_table(multiplier, weights):
@@ -78,17 +67,16 @@ def lut_table(multiplier, weights):
     if multiplier not in _ENTRY_MULTIPLIERS:
         raise ValueError(f"multiplier: {multiplier!r} has no table; choose one of "
                          f"{', '.join(_ENTRY_MULTIPLIERS)}")
-    if weights not in _FIELDS:
+    if weights not in WEIGHT_FORMATS:
         raise ValueError(f"weights: {weights!r} is not allowed; choose one of fp4, fp8, fp16")
     if multiplier == "lut":
-        sig_a = np.arange(1 << _sig_bits("fp4"), dtype=np.uint64)
-        sig_w = np.arange(1 << _sig_bits(weights), dtype=np.uint64)
+        sig_a = np.arange(1 << WEIGHT_FORMATS["fp4"].sig_bits, dtype=np.uint64)
+        sig_w = np.arange(1 << WEIGHT_FORMATS[weights].sig_bits, dtype=np.uint64)
         entries = (sig_a[:, None] * sig_w[None, :]).ravel()
         return LutTable(multiplier, weights, int(entries.max()).bit_length(), entries)
-    w_bits = sum(_FIELDS[weights]) + 1
-    a, w = np.meshgrid(np.arange(16), np.arange(1 << w_bits), indexing="ij")
+    a, w = np.meshgrid(np.arange(16), np.arange(1 << WEIGHT_FORMATS[weights].bits), indexing="ij")
     p, _, _ = element_product(a.ravel(), w.ravel(), weights)
-    width = (12 * MAX_INT[weights]).bit_length() + 1
+    width = int(np.abs(p).max()).bit_length() + 1     # two's complement of the largest |p|
     return LutTable(multiplier, weights, width, (p & ((1 << width) - 1)).astype(np.uint64))
 
 
@@ -97,10 +85,10 @@ def table_address(table, a, w):
     a = np.asarray(a).astype(np.int64)
     w = np.asarray(w).astype(np.int64)
     if table.multiplier == "fulllut":
-        return a << (sum(_FIELDS[table.weights]) + 1) | w
+        return a << WEIGHT_FORMATS[table.weights].bits | w
     sig_a, _, _ = _sig_exp_sign(a, "fp4")
     sig_w, _, _ = _sig_exp_sign(w, table.weights)
-    return sig_a << _sig_bits(table.weights) | sig_w
+    return sig_a << WEIGHT_FORMATS[table.weights].sig_bits | sig_w
 
 
 def faulty_products(table, entries, a, w):
@@ -117,53 +105,10 @@ def faulty_products(table, entries, a, w):
         p = np.where(inf | nan, 0, np.where(sign_a ^ sign_w, -magnitude, magnitude))
     return p, inf, nan
 
-@dataclasses.dataclass(frozen=True)
-class StorageLayout:
-    """How one table entry of ``width`` bits is stored with ``protected`` SECDED-covered MSBs."""
-
-    width: int
-    protected: int
-
-    def __post_init__(self):
-        if isinstance(self.width, bool) or not isinstance(self.width, int) or self.width < 1:
-            raise ValueError(f"width: {self.width!r} is not allowed; use an integer >= 1")
-        if not 0 <= self.protected <= self.width:
-            raise ValueError(f"ecc: cannot protect {self.protected} bits of a {self.width}-bit "
-                             f"table entry; use msb1 .. msb{self.width} or secded")
-        if self.stored_bits > secded.MAX_NUMPY_DATA_BITS:
-            raise ValueError(f"width: stored words of {self.stored_bits} bits exceed the "
-                             f"{secded.MAX_NUMPY_DATA_BITS}-bit words of the NumPy fault model")
-
-    @property
-    def code(self):
-        """The :class:`~nvlut.golden.secded.SecdedCode` of the protected bits, or None."""
-        return secded.secded_code(self.protected) if self.protected else None
-
-    @property
-    def check_bits(self):
-        return self.code.r if self.protected else 0
-
-    @property
-    def stored_bits(self):
-        """Bits per stored word: the entry plus its check bits."""
-        return self.width + self.check_bits
-
-    @property
-    def overhead(self):
-        """Extra storage relative to the unprotected table (check bits / entry bits)."""
-        return self.check_bits / self.width
-
-
-def storage_layout(width, ecc):
-    """The :class:`StorageLayout` of ``width``-bit entries under ``ecc`` (none|secded|msb<p>)."""
-    if ecc == "none":
-        return StorageLayout(width, 0)
-    if ecc == "secded":
-        return StorageLayout(width, width)
-    match = _MSB_RE.match(ecc) if isinstance(ecc, str) else None
-    if match is None:
-        raise ValueError(f"ecc: {ecc!r} is not allowed; choose none, secded or msb<p> (p >= 1)")
-    return StorageLayout(width, int(match.group(1)))
+def _check_numpy_words(layout):
+    if layout.stored_bits > secded.MAX_NUMPY_DATA_BITS:
+        raise ValueError(f"width: stored words of {layout.stored_bits} bits exceed the "
+                         f"{secded.MAX_NUMPY_DATA_BITS}-bit words of the NumPy fault model")
 
 
 def _split(layout, entries):
@@ -174,6 +119,7 @@ def _split(layout, entries):
 
 def encode_table(layout, entries):
     """Stored words (``uint64``) of the table ``entries`` (integers of ``layout.width`` bits)."""
+    _check_numpy_words(layout)
     entries = np.asarray(entries)
     if entries.dtype.kind not in "ui" or np.any(entries < 0) or np.any(
             entries.astype(np.uint64) >> np.uint64(layout.width)):
@@ -188,6 +134,7 @@ def encode_table(layout, entries):
 def read_table(layout, stored):
     """What the read path delivers from ``stored`` words: ``(entries uint64, corrected bool,
     uncorrectable bool)`` per word."""
+    _check_numpy_words(layout)
     stored = np.asarray(stored, dtype=np.uint64)
     entries = stored & np.uint64((1 << layout.width) - 1)
     if not layout.protected:

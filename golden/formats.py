@@ -7,13 +7,14 @@ to nearest, ties to even.
 
 import numpy as np
 
-FORMATS = ("fp4", "fp8", "fp16")
+from nvlut.spec.formats import WEIGHT_FORMATS, WEIGHTS
 
 #: exponent of the integer grid of each format: a finite value is ``n * 2**-GRID_EXP[fmt]``
-GRID_EXP = {"fp4": 1, "fp8": 9, "fp16": 24}
+#: (the format table's ``grid``, negated)
+GRID_EXP = {name: -fmt.grid for name, fmt in WEIGHT_FORMATS.items()}
 
 #: largest integer ``n`` of a finite value (section 1.1)
-MAX_INT = {"fp4": 12, "fp8": 448 << 9, "fp16": 65504 << 24}
+MAX_INT = {name: fmt.max_int for name, fmt in WEIGHT_FORMATS.items()}
 
 #: code dtype of each format
 CODE_DTYPE = {"fp4": np.uint8, "fp8": np.uint8, "fp16": np.uint16}
@@ -24,8 +25,8 @@ E2M1_MAX = 6.0
 
 
 def check_format(fmt, name="weights"):
-    if fmt not in FORMATS:
-        raise ValueError(f"{name}: {fmt!r} is not allowed; choose one of {', '.join(FORMATS)}")
+    if fmt not in WEIGHTS:
+        raise ValueError(f"{name}: {fmt!r} is not allowed; choose one of {', '.join(WEIGHTS)}")
 
 
 def check_codes(codes, fmt, name):

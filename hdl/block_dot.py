@@ -4,11 +4,12 @@ from amaranth.hdl import Module, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from nvlut.spec.formats import E2M1
+from nvlut.spec.table_geometry import product_width
+
 from .adder_tree import AdderTree, tree_width
-from .formats import E2M1
 from .lut_storage import LutStorage, storage_members
 from .multiplier import VARIANTS
-from .tables import product_width
 
 
 def block_sum_width(params):

@@ -4,7 +4,9 @@ from amaranth.hdl import Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .formats import E4M3, Decoder
+from nvlut.spec.formats import E4M3
+
+from .formats import Decoder
 
 
 class BlockScaler(wiring.Component):

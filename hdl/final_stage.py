@@ -9,7 +9,9 @@ from amaranth.hdl import Cat, Module, Mux, Shape, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from .formats import BINARY32, E2M1, E4M3, WEIGHT_FORMATS, Decoder
+from nvlut.spec.formats import BINARY32, E2M1, E4M3, WEIGHT_FORMATS
+
+from .formats import Decoder
 from .round_binary32 import INF_BITS, RoundBinary32
 
 CANONICAL_NAN = 0x7FC00000

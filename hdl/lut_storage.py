@@ -10,7 +10,7 @@ for ``ecc=none``, the entry and its SECDED check bits otherwise): the write path
 With ``fault_port`` the storage also has a fault-injection port (``fault``: ``en``, ``addr``,
 ``mask``): at a clock edge with ``en`` high the stored word at ``addr`` becomes ``word ^ mask``,
 bypassing the encoder, so any stored bit (entry or check bit, in the layout of
-``nvlut.golden.faults.StorageLayout``) can be flipped. It is a read-modify-write through one more
+``nvlut.spec.storage.StorageLayout``) can be flipped. It is a read-modify-write through one more
 combinational read port and the table's single write port; a fault write takes precedence over a
 ``write`` in the same cycle (that write is lost).
 
@@ -25,8 +25,10 @@ from amaranth.hdl import Module
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
+from nvlut.spec.table_geometry import entry_width, table_depth
+
 from .secded import SecdedCodec
-from .tables import entry_width, table_depth, table_entries
+from .tables import table_entries
 
 
 def address_width(depth):
@@ -100,7 +102,7 @@ def codec_for(params):
     """The codec of ``params.ecc`` for the table of ``params``: :class:`IdentityCodec` for
     ``none``, :class:`~nvlut.hdl.secded.SecdedCodec` for ``secded`` and ``msb<k>``."""
     width = entry_width(params.multiplier, params.weights)
-    return IdentityCodec(width) if params.ecc == "none" else SecdedCodec(width, params.ecc)
+    return IdentityCodec(width) if not params.ecc_mode.enabled else SecdedCodec(width, params.ecc)
 
 
 def write_signature(params):

@@ -17,13 +17,13 @@ from amaranth.hdl import Module, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from nvlut.golden import accumulator_width
+from nvlut.spec.accumulator import accumulator_width
+from nvlut.spec.formats import BINARY32, E2M1, E4M3
 
 from .accumulator import STICKY_FLAGS, Accumulator, term_layout
 from .block_dot import BlockDot, block_sum_width
 from .block_scale import BlockScaler
 from .final_stage import Binary32Result, TensorScale, scaled_layout
-from .formats import BINARY32, E2M1, E4M3
 from .lut_storage import storage_members
 
 #: fields of the output payload, LSB first

@@ -3,7 +3,7 @@
 Every variant has the members ``a`` (E2M1 code), ``w`` (weight code) in and, out:
 
 - ``p``: the exact element product ``n_a * n_w`` of docs/numerics.md 2.1, signed two's complement of
-  :func:`~nvlut.hdl.tables.product_width` bits (fp4 9, fp8 23, fp16 45); 0 when ``inf`` or ``nan``;
+  :func:`~nvlut.spec.table_geometry.product_width` bits (fp4 9, fp8 23, fp16 45); 0 when ``inf`` or ``nan``;
 - ``neg``: the sign of the product (sign of ``a`` XOR sign of ``w``), the sign of an infinity;
 - ``inf``: the product is infinite (fp16 infinite weight times a nonzero activation);
 - ``nan``: the product is NaN (fp8/fp16 NaN weight, or fp16 infinity times zero).
@@ -24,9 +24,11 @@ from amaranth.hdl import Cat, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .formats import E2M1, WEIGHT_FORMATS, Decoder
+from nvlut.spec.formats import E2M1, WEIGHT_FORMATS
+from nvlut.spec.table_geometry import entry_width, product_width, table_depth
+
+from .formats import Decoder
 from .lut_storage import LutStorage, ReadSignature, address_width, write_signature
-from .tables import entry_width, product_width, table_depth
 
 
 def element_product_members(weights):

@@ -1,11 +1,11 @@
 """Combinational Hsiao SECDED encoder and decoder, and the LUT storage codec built on them.
 
 :class:`SecdedEncoder` / :class:`SecdedDecoder` are generated from
-``nvlut.golden.secded.secded_code(k)``, the one description of the code (columns, check bits,
+``nvlut.spec.secded.secded_code(k)``, the one description of the code (columns, check bits,
 code word layout ``Cat(data, check)`` and decoder contract are documented there and in
 ``docs/ecc.md``). :class:`SecdedCodec` is the codec of ``ecc = secded | msb<p>`` for
 ``nvlut.hdl.lut_storage``: it stores a table entry in the layout of
-``nvlut.golden.faults.StorageLayout`` (the entry, then the check bits of its ``p`` most
+``nvlut.spec.storage.StorageLayout`` (the entry, then the check bits of its ``p`` most
 significant bits). ``tests/test_secded_hdl.py`` and ``tests/test_faults.py`` check both bit for bit
 against the golden codec and fault model.
 """
@@ -14,8 +14,8 @@ from amaranth.hdl import Cat, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from nvlut.golden.faults import encode_table, storage_layout
-from nvlut.golden.secded import secded_code
+from nvlut.spec.secded import secded_code
+from nvlut.spec.storage import storage_layout
 
 
 def _parity(value, mask):
@@ -72,7 +72,7 @@ class StorageEncoder(wiring.Component):
     """Write path of :class:`SecdedCodec`: ``code = Cat(data, check bits of the protected MSBs)``.
 
     Ports: ``data: In(width)``, ``code: Out(stored_bits)`` (``layout`` a
-    ``nvlut.golden.faults.StorageLayout`` with ``protected >= 1``).
+    ``nvlut.spec.storage.StorageLayout`` with ``protected >= 1``).
     """
 
     def __init__(self, layout):
@@ -126,7 +126,11 @@ class SecdedCodec:
         self.word_width = self.layout.stored_bits
 
     def encode(self, entry):
-        return int(encode_table(self.layout, [entry])[0])
+        """The stored word of ``entry``: the entry, then the check bits of its protected MSBs."""
+        high = entry >> (self.layout.width - self.layout.protected)
+        check = sum((bin(high & mask).count("1") & 1) << j
+                    for j, mask in enumerate(self.layout.code.data_masks))
+        return entry | check << self.layout.width
 
     def encoder(self):
         return StorageEncoder(self.layout)

@@ -7,17 +7,15 @@ entry ``sig_a * sig_w`` (unsigned). Subnormals are exact: the hidden bit is part
 ``fulllut`` (full-product table): index ``{a, w}`` = ``a << Ww | w`` (the raw codes), entry the
 exact signed element product ``p`` of docs/numerics.md 2.1 in two's complement, 0 for NaN weights.
 
-``mul`` has no table. The entries are computed here from the format definitions
-(:meth:`nvlut.hdl.formats.Format.fields`), independently of ``nvlut.golden``. The geometry
-(:func:`entry_width`, :func:`table_depth`, :func:`product_width`) is computed without Amaranth in
-``nvlut.gen.table_geometry`` (so that ``MacParams`` can validate ``ecc``) and re-exported here.
+``mul`` has no table. The entries are computed here from the format table
+(:func:`nvlut.hdl.formats.decode_fields`), independently of ``nvlut.golden``. The geometry
+(``entry_width``, ``table_depth``, ``product_width``) is a fact of ``nvlut.spec.table_geometry``.
 """
 
-from nvlut.gen.table_geometry import entry_width, product_width, table_depth
+from nvlut.spec.formats import E2M1, WEIGHT_FORMATS
+from nvlut.spec.table_geometry import product_width
 
-from .formats import E2M1, WEIGHT_FORMATS
-
-__all__ = ["entry_width", "lut_image", "product_width", "table_depth", "table_entries"]
+from .formats import decode_fields
 
 
 def _mantissa_entries(weights):
@@ -30,9 +28,9 @@ def _product_entries(weights):
     width = product_width(weights)
     entries = []
     for a in range(1 << E2M1.bits):
-        a_sign, a_exp, a_sig, _, _, _ = E2M1.fields(a)
+        a_sign, a_exp, a_sig, _, _, _ = decode_fields(E2M1, a)
         for w in range(1 << wf.bits):
-            w_sign, w_exp, w_sig, _, w_inf, w_nan = wf.fields(w)
+            w_sign, w_exp, w_sig, _, w_inf, w_nan = decode_fields(wf, w)
             p = 0 if (w_inf or w_nan) else (a_sig * w_sig) << (a_exp + w_exp)
             entries.append((-p if a_sign ^ w_sign else p) & ((1 << width) - 1))
     return entries

@@ -4,7 +4,7 @@ import hashlib
 import json
 import pathlib
 
-from nvlut.gen.generate import write_if_changed
+from nvlut.util.files import write_if_changed
 
 
 def cache_key(*parts):

@@ -10,7 +10,8 @@ import dataclasses
 import json
 import pathlib
 
-from nvlut.gen.params import MULTIPLIERS, WEIGHTS, MacParams
+from nvlut.spec.formats import WEIGHTS
+from nvlut.spec.params import MULTIPLIERS, MacParams
 
 from . import truth_table
 
@@ -48,7 +49,7 @@ def multiplier_verilog(weights, multiplier, module):
 
 def product_width(weights):
     """Width of the multipliers' signed product ``p`` (that of ``nvlut.hdl``)."""
-    from nvlut.hdl.tables import product_width as width
+    from nvlut.spec.table_geometry import product_width as width
 
     return width(weights)
 
@@ -68,7 +69,7 @@ def multiplier_designs(weights_filter=None):
 def truth_table_designs():
     """The truth table of the element product for each weight format that has one."""
     out = []
-    for weights in truth_table.WEIGHT_BITS:
+    for weights in truth_table.WEIGHTS:
         name = f"truth_table_{weights}"
         out.append(Design(name, "truth_table", {"weights": weights, "multiplier": "truth_table"},
                           truth_table.truth_table_verilog(weights, name, product_width(weights))))

@@ -73,7 +73,7 @@ def standard_checks(weights_list):
         for other in names[1:]:
             pairs.append((f"{ref}_{weights}", gold, f"{other}_{weights}",
                           designs.multiplier_verilog(weights, other, "gate")))
-        if weights in truth_table.WEIGHT_BITS:
+        if weights in truth_table.WEIGHTS:
             pairs.append((f"truth_table_{weights}", truth_table.truth_table_verilog(
                 weights, "gold", designs.product_width(weights)), f"{ref}_{weights}",
                 designs.multiplier_verilog(weights, ref, "gate")))

@@ -15,7 +15,7 @@ import dataclasses
 import pathlib
 import time
 
-from ..gen import toolchain
+from nvlut.util import toolchain
 from . import stats, yosys
 from .cache import cache_key
 

@@ -16,7 +16,7 @@ import json
 import re
 
 from . import yosys
-from ..gen import toolchain
+from nvlut.util import toolchain
 from .cache import cache_key
 
 _ESCAPED = re.compile(r"\\(\S+)")
@@ -78,7 +78,7 @@ def script_text():
 def osu018_netlist(verilog, workdir, cache=None, timeout=None):
     """Map ``verilog`` (bytes) to OSU018 cells in ``workdir``; a :class:`GateNetlist`.
 
-    Raises :class:`nvlut.gen.toolchain.ToolMissing` when the OSU018 library is not installed and
+    Raises :class:`nvlut.util.toolchain.ToolMissing` when the OSU018 library is not installed and
     :class:`nvlut.synth.yosys.YosysError` when Yosys fails. With ``cache`` (a
     :class:`nvlut.synth.cache.Cache`), a netlist of the same Verilog, script, Liberty and Yosys is
     reused.

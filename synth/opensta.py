@@ -10,7 +10,7 @@ and its ``set_power_activity -pins`` is broken; see docs/synthesis.md and docs/e
 import pathlib
 import subprocess
 
-from ..gen import toolchain
+from nvlut.util import toolchain
 
 
 class StaError(RuntimeError):

@@ -11,7 +11,7 @@ import io
 import json
 import pathlib
 
-from nvlut.gen.generate import write_if_changed
+from nvlut.util.files import write_if_changed
 
 from .yosys import YOSYS_VERSION
 

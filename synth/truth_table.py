@@ -10,7 +10,10 @@ and fp8 weights (256 and 4096 rows); fp16 weights would need 2^20 rows.
 
 import numpy as np
 
-WEIGHT_BITS = {"fp4": 4, "fp8": 8}
+from nvlut.spec.formats import WEIGHT_FORMATS
+
+#: weight formats small enough for a truth table
+WEIGHTS = ("fp4", "fp8")
 
 
 def element_outputs(weights):
@@ -18,10 +21,10 @@ def element_outputs(weights):
     signed product), ``neg``, ``inf``, ``nan`` (0/1)."""
     from nvlut import golden
 
-    if weights not in WEIGHT_BITS:
+    if weights not in WEIGHTS:
         raise ValueError(f"weights: {weights!r} is not allowed for a truth table; choose one of "
-                         f"{', '.join(WEIGHT_BITS)} (fp16 would need 2^20 rows)")
-    wb = WEIGHT_BITS[weights]
+                         f"{', '.join(WEIGHTS)} (fp16 would need 2^20 rows)")
+    wb = WEIGHT_FORMATS[weights].bits
     a, w = np.meshgrid(np.arange(16), np.arange(1 << wb), indexing="ij")
     p, inf, nan = golden.element_product(a.astype(np.uint8), w.astype(np.uint8), weights)
     neg = (a >> 3) ^ (w >> (wb - 1))
@@ -45,7 +48,7 @@ def truth_table_verilog(weights, module, p_width, outputs=None):
     if signed_width(outputs["p"]) > p_width:
         raise ValueError(f"p_width: {p_width} bits cannot hold products up to "
                          f"{np.abs(outputs['p']).max()}")
-    wb = WEIGHT_BITS[weights]
+    wb = WEIGHT_FORMATS[weights].bits
     width = p_width + 3
     word = ((outputs["nan"] << (p_width + 2)) | (outputs["inf"] << (p_width + 1))
             | (outputs["neg"] << p_width) | (outputs["p"] & ((1 << p_width) - 1)))

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from nvlut.gen.cli import SUBCOMMANDS, build_parser
-from nvlut.gen.params import MacParams
+from nvlut.spec.params import MacParams
 
 
 def nvlut(*args):

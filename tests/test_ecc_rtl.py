@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from nvlut import golden
-from nvlut.gen.params import MacParams
+from nvlut.spec.params import MacParams
 from nvlut.golden import faults
 from nvlut.verif.faults import simulate_fault_maps
 

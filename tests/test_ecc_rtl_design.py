@@ -15,7 +15,7 @@ from amaranth.sim import Simulator
 from nvlut.gen import cli
 from nvlut.gen.design_set import DEFAULT_DESIGNS, describe
 from nvlut.gen.generate import verilog_for
-from nvlut.gen.params import MacParams
+from nvlut.spec.params import MacParams
 from nvlut.golden import faults
 from nvlut.hdl import NvlutMac
 from nvlut.hdl.lint import lint

@@ -11,7 +11,7 @@ import pytest
 from amaranth.sim import Simulator
 
 from nvlut import golden
-from nvlut.gen.params import MacParams
+from nvlut.spec.params import MacParams
 from nvlut.golden import faults
 from nvlut.hdl.secded import SecdedCodec
 
@@ -28,7 +28,8 @@ def ram_params(multiplier, weights, ecc="none"):
 
 @pytest.mark.parametrize("multiplier,weights", TABLE_DESIGNS)
 def test_table_matches_hdl_image(multiplier, weights):
-    from nvlut.hdl.tables import entry_width, lut_image
+    from nvlut.hdl.tables import lut_image
+    from nvlut.spec.table_geometry import entry_width
     table = faults.lut_table(multiplier, weights)
     image = np.array(lut_image(ram_params(multiplier, weights)), dtype=np.uint64)
     np.testing.assert_array_equal(table.entries, image)

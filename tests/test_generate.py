@@ -5,7 +5,7 @@ import re
 import pytest
 
 from nvlut.gen.cli import main
-from nvlut.gen.params import MacParams
+from nvlut.spec.params import MacParams
 
 
 def _module_ports(text, top):

@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 import nvlut.golden as golden
+from nvlut.spec.accumulator import accumulator_width
 from nvlut.gen.design_set import CORE_NAME, DEFAULT_DESIGNS, write_design_set
 from nvlut.hdl import input_layout, lut_image
 from nvlut.hdl.lint import lint
@@ -60,7 +61,7 @@ def test_manifest(design_set):
         assert r["params"] == params.as_dict()
         assert r["ports"] == _verilog_ports((out / r["file"]).read_text(), r["top"])
         assert r["latency"] == 1 + params.pipeline
-        assert r["accumulator_width"] == golden.accumulator_width(
+        assert r["accumulator_width"] == accumulator_width(
             params.weights, params.block, params.max_blocks, params.block_scaled)
         fields = r["payload"]["i"]
         assert list(fields) == list(dict(input_layout(params)))

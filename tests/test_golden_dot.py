@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from nvlut import golden
+from nvlut.spec.accumulator import accumulator_width
 from dot_oracle import NAN_BITS, oracle_dot
 
 F32 = lambda v: np.float32(v).view(np.uint32)       # noqa: E731
@@ -212,6 +213,6 @@ def test_rejects_bad_arguments():
 def test_accumulator_width_holds_the_extreme_sum():
     for weights, wmax in [("fp4", 0x7), ("fp8", 0x7E), ("fp16", H_MAX)]:
         for block_scaled in (False, True):
-            width = golden.accumulator_width(weights, 16, 5, block_scaled)
+            width = accumulator_width(weights, 16, 5, block_scaled)
             bound = 5 * 16 * 12 * golden.MAX_INT[weights] * (448 << 9) ** (1 + block_scaled)
             assert bound < 2 ** (width - 1) <= 2 * bound

@@ -6,7 +6,8 @@ import pytest
 import nvlut.golden as golden
 from hdl_sim import evaluate
 from nvlut.hdl.adder_tree import AdderTree, tree_width
-from nvlut.hdl.formats import BINARY16, BINARY32, E2M1, E4M3, Decoder
+from nvlut.hdl.formats import Decoder
+from nvlut.spec.formats import BINARY16, BINARY32, E2M1, E4M3
 
 OUTPUTS = ["sign", "exp", "sig", "is_zero", "is_inf", "is_nan"]
 

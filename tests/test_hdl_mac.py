@@ -10,7 +10,7 @@ import pytest
 from amaranth.sim import Simulator
 
 import nvlut.golden as golden
-from nvlut.gen.params import MacParams
+from nvlut.spec.params import MacParams
 from nvlut.hdl import NvlutMac, input_layout, lut_image
 
 ONE_E2M1, ONE_E4M3 = 0x2, 0x38

@@ -9,7 +9,7 @@ import pytest
 
 import nvlut.golden as golden
 from hdl_sim import evaluate
-from nvlut.gen.params import MacParams
+from nvlut.spec.params import MacParams
 from nvlut.hdl import lut_image
 from nvlut.hdl.multiplier import ElementMultiplier
 

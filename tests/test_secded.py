@@ -1,4 +1,5 @@
-"""The golden Hsiao SECDED codec (nvlut.golden.secded): construction and error behaviour.
+"""The Hsiao SECDED code (construction: nvlut.spec.secded; NumPy codec: nvlut.golden.secded):
+construction and error behaviour.
 
 The properties are checked against definitions written out here (bounds, the parity-check equation
 ``H c = 0`` by matrix product, brute-force search), not against the module's own helpers.
@@ -13,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nvlut.golden import secded
+from nvlut.spec.secded import check_bit_count, secded_code
 
 KS = range(1, 65)
 WORDS_PER_K = 6
@@ -56,7 +58,7 @@ def bits_of(data, check, code):
 
 @pytest.mark.parametrize("k", KS)
 def test_check_bits_are_minimal(k):
-    r = secded.check_bit_count(k)
+    r = check_bit_count(k)
     # Hamming bound on the punctured [n-1, k, 3] code: a SECDED code needs 2^(r-1) >= k + r ...
     assert 2 ** (r - 1) >= k + r and not 2 ** (r - 2) >= k + r - 1
     # ... and Hsiao's construction reaches it: enough odd-weight (>= 3) columns for r, not for r-1
@@ -78,21 +80,21 @@ def _secded_exists(k, r):
 
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 5])
 def test_no_code_with_fewer_check_bits(k):
-    r = secded.check_bit_count(k)
+    r = check_bit_count(k)
     assert _secded_exists(k, r)
     assert not _secded_exists(k, r - 1)
 
 
 def test_check_bit_table():
     """The documented (k, r) steps: r grows exactly where 2^(r-1) - r data columns run out."""
-    steps = [k for k in range(2, 121) if secded.check_bit_count(k) > secded.check_bit_count(k - 1)]
+    steps = [k for k in range(2, 121) if check_bit_count(k) > check_bit_count(k - 1)]
     assert steps == [2 ** (r - 2) - (r - 1) + 1 for r in range(4, 9)]
-    assert secded.check_bit_count(1) == 3
+    assert check_bit_count(1) == 3
 
 
 @pytest.mark.parametrize("k", range(1, 121))
 def test_columns(k):
-    code = secded.secded_code(k)
+    code = secded_code(k)
     assert code.n == k + code.r == len(code.columns)
     weights = [bin(c).count("1") for c in code.columns]
     assert all(w % 2 == 1 for w in weights), "every column has odd weight"
@@ -113,7 +115,7 @@ def test_columns(k):
 @pytest.mark.parametrize("k", KS)
 def test_distance_four(k):
     """No three columns of H sum to zero (nor one or two): minimum distance >= 4."""
-    cols = np.array(secded.secded_code(k).columns, dtype=np.int64)
+    cols = np.array(secded_code(k).columns, dtype=np.int64)
     a, b = np.triu_indices(len(cols), 1)
     pair = cols[a] ^ cols[b]
     assert np.all(cols != 0) and np.all(pair != 0)
@@ -121,7 +123,7 @@ def test_distance_four(k):
 
 
 def test_parity_check_matrix_shape():
-    code = secded.secded_code(11)
+    code = secded_code(11)
     h = secded.parity_check_matrix(code)
     assert h.shape == (code.r, code.n) and h.dtype == np.uint8
     np.testing.assert_array_equal(h[:, 11:], np.eye(code.r, dtype=np.uint8))
@@ -129,7 +131,7 @@ def test_parity_check_matrix_shape():
 
 @pytest.mark.parametrize("k", KS)
 def test_code_words_satisfy_parity_check(k):
-    code = secded.secded_code(k)
+    code = secded_code(k)
     data = random_data(k, 64, seed=k)
     check = secded.encode(code, data)
     h = secded.parity_check_matrix(code).astype(np.int64)
@@ -144,7 +146,7 @@ def test_code_words_satisfy_parity_check(k):
 
 @pytest.mark.parametrize("k", KS)
 def test_every_single_error_corrected(k):
-    code = secded.secded_code(k)
+    code = secded_code(k)
     data = random_data(k, WORDS_PER_K, seed=100 + k)
     rx_data, rx_check = flip(code, data, secded.encode(code, data), np.arange(code.n)[:, None])
     out, corrected, uncorrectable = secded.decode(code, rx_data, rx_check)
@@ -154,7 +156,7 @@ def test_every_single_error_corrected(k):
 
 @pytest.mark.parametrize("k", KS)
 def test_every_double_error_detected_never_corrected(k):
-    code = secded.secded_code(k)
+    code = secded_code(k)
     data = random_data(k, WORDS_PER_K, seed=200 + k)
     pairs = np.array(list(itertools.combinations(range(code.n), 2)))
     rx_data, rx_check = flip(code, data, secded.encode(code, data), pairs)
@@ -168,7 +170,7 @@ def test_every_double_error_detected_never_corrected(k):
 @st.composite
 def word_and_errors(draw, max_errors=None):
     k = draw(st.integers(1, 64))
-    code = secded.secded_code(k)
+    code = secded_code(k)
     data = draw(st.integers(0, (1 << k) - 1))
     positions = draw(st.sets(st.integers(0, code.n - 1),
                              max_size=code.n if max_errors is None else max_errors))
@@ -217,11 +219,11 @@ def test_any_error_pattern(case):
 @pytest.mark.parametrize("k", [0, -1, 2.0, True])
 def test_bad_k(k):
     with pytest.raises(ValueError, match="k:"):
-        secded.secded_code(k)
+        secded_code(k)
 
 
 def test_bad_words():
-    code = secded.secded_code(8)
+    code = secded_code(8)
     with pytest.raises(ValueError, match="data:.*8 bits"):
         secded.encode(code, [256])
     with pytest.raises(ValueError, match="data:.*integer"):
@@ -229,4 +231,4 @@ def test_bad_words():
     with pytest.raises(ValueError, match="check:.*5 bits"):
         secded.decode(code, [0], [32])
     with pytest.raises(ValueError, match="k:.*64"):
-        secded.encode(secded.secded_code(65), [0])
+        secded.encode(secded_code(65), [0])

@@ -12,6 +12,7 @@ import pytest
 from amaranth.sim import Simulator
 
 from nvlut.golden import secded
+from nvlut.spec.secded import secded_code
 from nvlut.hdl.secded import SecdedDecoder, SecdedEncoder
 
 EXHAUSTIVE_KS = range(1, 11)
@@ -45,7 +46,7 @@ def received_words(code, data, errors):
 
 
 def check_decoder(k, words):
-    code = secded.secded_code(k)
+    code = secded_code(k)
     rtl = simulate(SecdedDecoder(k), words, "code", ["data", "corrected", "uncorrectable"])
     mask = (1 << k) - 1
     data = np.array([w & mask for w in words], dtype=np.uint64)
@@ -58,7 +59,7 @@ def check_decoder(k, words):
 
 
 def check_encoder(k, data):
-    code = secded.secded_code(k)
+    code = secded_code(k)
     rtl = simulate(SecdedEncoder(k), data, "data", ["code"])[:, 0]
     check = secded.encode(code, np.array(data, dtype=np.uint64))
     assert [int(w) for w in rtl] == [int(d) | int(c) << k for d, c in zip(data, check)]
@@ -76,7 +77,7 @@ def test_encoder_exhaustive(k):
 
 @pytest.mark.parametrize("k", EXHAUSTIVE_KS)
 def test_decoder_exhaustive(k):
-    code = secded.secded_code(k)
+    code = secded_code(k)
     errors = error_masks(code.n, (0, 1, 2))
     corrected, uncorrectable = check_decoder(k, received_words(code, range(1 << k), errors))
     # the exhaustive set really exercised all three outcomes
@@ -85,7 +86,7 @@ def test_decoder_exhaustive(k):
 
 @pytest.mark.parametrize("k", RANDOM_KS)
 def test_random(k):
-    code = secded.secded_code(k)
+    code = secded_code(k)
     rng = np.random.default_rng(k)
     data = [int(x) for x in rng.integers(0, 1 << min(k, 63), size=RANDOM_WORDS, dtype=np.uint64)]
     data = [d | int(rng.integers(0, 2)) << 63 if k == 64 else d for d in data]

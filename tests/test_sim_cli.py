@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from nvlut.gen.cli import main
-from nvlut.gen.params import MacParams
+from nvlut.spec.params import MacParams
 from nvlut.verif import harness, stimulus, vectors
 
 PARAMS = MacParams(weights="fp8", weight_scaling="tensor", multiplier="mul")

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from nvlut.gen.design_set import DEFAULT_DESIGNS
-from nvlut.gen.params import MacParams
+from nvlut.spec.params import MacParams
 from nvlut.verif import backpressure, stimulus, vectors
 from nvlut.verif.design import design_for
 from nvlut.verif.sim import run_batch, simulate

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from nvlut import golden
-from nvlut.gen.params import MacParams
+from nvlut.spec.params import MacParams
 from nvlut.verif import backpressure, harness, stimulus, vectors
 
 P = MacParams(block=4, max_blocks=8)

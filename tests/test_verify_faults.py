@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nvlut.gen.cli import main
-from nvlut.gen.params import MacParams
+from nvlut.spec.params import MacParams
 from nvlut.verif import campaign, coverage, stimulus, vectors
 
 PARAMS = MacParams(lut_storage="ram", ecc="msb2")

@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 from nvlut.gen.design_set import DEFAULT_DESIGNS
-from nvlut.gen.params import MacParams
+from nvlut.spec.params import MacParams
 
 from . import harness, runner, stimulus, vectors
 from .design import build_root, design_for

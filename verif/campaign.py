@@ -97,7 +97,7 @@ def unit_design(unit):
     none) and the unit's fault map (deterministic in its seed, design and map)."""
     import numpy as np
 
-    from nvlut.gen.params import MacParams
+    from nvlut.spec.params import MacParams
 
     from . import stimulus
     from .design import design_for, design_from_manifest, with_faults
@@ -198,7 +198,7 @@ def write_reproducer(design, unit, parts, first, mode):
     """Save the smallest failing input found: the first failing dot product alone if it fails by
     itself (same back-pressure pattern), else the stream up to it; dump its waveform too (and the
     fault file of a fault unit)."""
-    from nvlut.gen.generate import write_if_changed
+    from nvlut.util.files import write_if_changed
 
     from . import harness, vectors
     from .sim import run_batch
@@ -303,10 +303,10 @@ def report_markdown(summary):
 
 
 def run(args):
-    from nvlut.gen.cli import CliError
-    from nvlut.gen.generate import write_if_changed
+    from nvlut.util.errors import CliError
+    from nvlut.util.files import write_if_changed
 
-    from nvlut.gen.params import MacParams
+    from nvlut.spec.params import MacParams
 
     from .coverage import Coverage
     from .design import load_manifest

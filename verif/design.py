@@ -15,8 +15,9 @@ import pathlib
 
 import numpy as np
 
-from nvlut.gen.generate import verilog_for, write_if_changed
-from nvlut.gen.params import MacParams
+from nvlut.gen.generate import verilog_for
+from nvlut.util.files import write_if_changed
+from nvlut.spec.params import MacParams
 
 from .harness import Field, Ports, verilog_ports
 

@@ -312,7 +312,7 @@ def plot(path, params, rows):
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    from nvlut.gen.generate import write_if_changed
+    from nvlut.util.files import write_if_changed
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for ecc in dict.fromkeys(r["ecc"] for r in rows):
@@ -342,11 +342,11 @@ def plot(path, params, rows):
 def run(args):
     import json
 
-    from nvlut.gen.cli import CliError
+    from nvlut.util.errors import CliError
     from nvlut.gen.params import params_from_args
     from nvlut.golden import faults
 
-    from nvlut.gen.generate import write_if_changed
+    from nvlut.util.files import write_if_changed
     from .design import build_root
 
     for name in ("n", "nb", "trials"):

@@ -15,10 +15,10 @@ import os
 
 import numpy as np
 
-from nvlut.gen import toolchain
+from nvlut.util import toolchain
 
 from . import harness
-from nvlut.gen.generate import write_if_changed
+from nvlut.util.files import write_if_changed
 
 SIMULATORS = ("icarus", "verilator")
 #: Verilator options: the harness and Amaranth's output are not lint-clean by Verilator's standards

@@ -155,7 +155,7 @@ def add_arguments(parser):
 
 
 def run(args):
-    from nvlut.gen.generate import write_if_changed
+    from nvlut.util.files import write_if_changed
     from nvlut.gen.params import params_from_args
 
     params = params_from_args(args)

@@ -46,7 +46,7 @@ def _codes(x, name, dtype, limit, shape_text):
 
 
 def make_batch(params, a, w, sa, sw, t, nb=None):
-    """Validate arrays against ``params`` (a :class:`~nvlut.gen.params.MacParams`) -> :class:`Batch`.
+    """Validate arrays against ``params`` (a :class:`~nvlut.spec.params.MacParams`) -> :class:`Batch`.
 
     Raises ``ValueError`` naming the offending array.
     """

@@ -117,7 +117,7 @@ def require(simulator):
 
 
 def main(argv=None):
-    """``python -m nvlut.gen.toolchain TOOL...``: exit 1 with one line per missing tool."""
+    """``python -m nvlut.util.toolchain TOOL...``: exit 1 with one line per missing tool."""
     import sys
     missing = []
     for tool in (sys.argv[1:] if argv is None else argv):
