@@ -5,7 +5,6 @@ from nvlut.golden.quantize import RECIPES  # noqa: F401  (the NVFP4 quantizer re
 STUDIES = ("block", "weights", "scales", "retrain", "faults")
 MODEL_NAMES = ("mlp", "lenet", "mobilenet", "resnet", "cnn1d", "attention")
 BLOCKS = (4, 8, 16, 32, 64, 128)
-WEIGHT_FORMATS = ("fp4", "fp8", "fp16")
 SCALE_FORMATS = ("e4m3", "e8m0", "fp16", "none")
 
 

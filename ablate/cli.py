@@ -7,8 +7,11 @@ and writes report.md, results.csv, results.json and PNG plots to --out. See docs
 
 import os
 
-from .choices import (BLOCKS, MODEL_NAMES, RECIPES, SCALE_FORMATS, STUDIES, WEIGHT_FORMATS,
-                      check_choices)
+from nvlut.gen.params import add_sweep_argument
+from nvlut.spec.ecc import ECC_SWEEP
+from nvlut.spec.formats import WEIGHTS
+
+from .choices import BLOCKS, MODEL_NAMES, RECIPES, SCALE_FORMATS, STUDIES, check_choices
 
 DEFAULT_OUT = os.path.join("build", "ablate")
 
@@ -41,7 +44,7 @@ def add_arguments(parser):
     parser.add_argument("--ckpt-dir", help="checkpoint cache (default <out>/ckpt)")
     parser.add_argument("--blocks", type=_int_list("blocks"),
                         help="block sizes of the block study, 4..128 (default 4,8,16,32,64,128)")
-    parser.add_argument("--weights", type=_list, default=list(WEIGHT_FORMATS),
+    parser.add_argument("--weights", type=_list, default=list(WEIGHTS),
                         help="weight formats of the weights study (default fp4,fp8,fp16)")
     parser.add_argument("--scales", type=_list, default=list(SCALE_FORMATS),
                         help="block-scale formats of the scales study (default e4m3,e8m0,fp16,none)")
@@ -54,8 +57,7 @@ def add_arguments(parser):
     parser.add_argument("--no-exact", action="store_true", help="skip exact mode")
     parser.add_argument("--bers", type=_float_list, default=None,
                         help="bit error rates of the faults study (default 1e-3,1e-2,3e-2,1e-1)")
-    parser.add_argument("--ecc", type=_list, default=None,
-                        help="ECC modes of the faults study (default none,msb2,secded)")
+    add_sweep_argument(parser, "--ecc-modes", ECC_SWEEP, "ECC modes of the faults study")
     parser.add_argument("--fault-trials", type=int, default=2,
                         help="random fault maps per model, seed, ECC mode and rate (default 2)")
     parser.add_argument("--fault-multiplier", default="lut",
@@ -72,7 +74,7 @@ def _float_list(text):
 
 
 def _check(args):
-    from .quant import check_block
+    from nvlut.golden.quantize import check_block
 
     check_choices("models", args.models, MODEL_NAMES)
     if not args.models:
@@ -80,7 +82,7 @@ def _check(args):
     check_choices("study", args.study or [], STUDIES)
     for b in args.blocks or []:
         check_block(b, "blocks")
-    check_choices("weights", args.weights, WEIGHT_FORMATS)
+    check_choices("weights", args.weights, WEIGHTS)
     check_choices("scales", args.scales, SCALE_FORMATS)
     check_choices("recipe", [args.recipe], RECIPES)
     if args.seeds is not None and args.seeds < 1:
@@ -95,7 +97,7 @@ def _check(args):
     from nvlut.spec.params import MacParams
 
     check_choices("fault-multiplier", [args.fault_multiplier], faults.MULTIPLIERS)
-    for ecc in args.ecc or []:
+    for ecc in args.ecc_modes:
         MacParams(ecc=ecc, lut_storage="ram", multiplier=args.fault_multiplier)
     for ber in args.bers or []:
         if not 0.0 < ber <= 1.0:
@@ -119,13 +121,12 @@ def run(args):
         args.exact_samples if args.exact_samples is not None else 16 if quick else 200)
     blocks = args.blocks or ([4, 16] if quick else list(BLOCKS))
     bers = args.bers or ([1e-1] if quick else list(faults.BERS))
-    eccs = args.ecc or list(faults.ECC_MODES)
+    eccs = args.ecc_modes
     chosen = args.study or list(STUDIES)
     skipped = ""
     if "faults" in chosen:
-        reason = faults.unavailable_reason() or (
-            None if exact_samples else "it runs in exact mode, which --no-exact / "
-                                       "--exact-samples 0 turned off")
+        reason = None if exact_samples else ("it runs in exact mode, which --no-exact / "
+                                             "--exact-samples 0 turned off")
         if reason:
             if args.study:
                 raise ValueError(f"study: faults is not available: {reason}")

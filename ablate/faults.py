@@ -16,34 +16,14 @@ import dataclasses
 
 import numpy as np
 
+from nvlut.spec.ecc import ECC_SWEEP
+
 from . import train
 from .layers import QuantConfig, quantize_model
 from .quant import NVFP4
 
 BERS = (1e-3, 1e-2, 3e-2, 1e-1)
-ECC_MODES = ("none", "msb2", "secded")
 MULTIPLIERS = ("lut", "fulllut")
-_API = ("faulty_table", "dot_with_table", "random_fault_map", "storage_layout", "lut_table")
-
-
-def unavailable_reason():
-    """None when ``nvlut.golden.faults`` provides the fault-map API this study needs (and it runs),
-    else why not."""
-    try:
-        from nvlut.golden import faults
-    except ImportError as exc:
-        return f"nvlut.golden.faults cannot be imported ({exc})"
-    missing = [name for name in _API if not hasattr(faults, name)]
-    if missing:
-        return f"nvlut.golden.faults lacks {', '.join(missing)}"
-    try:
-        fault = TableFault.random(design("none", "lut"), 0.0, np.random.default_rng(0))
-        z = np.zeros((1, 1, 16), np.uint8)
-        fault.dot(z, z, np.full((1, 1), 0x38, np.uint8), np.full((1, 1), 0x38, np.uint8),
-                  np.ones(1, np.float32).view(np.uint32), "fp4")
-    except Exception as exc:   # the API exists but does not run yet: report, do not guess
-        return f"nvlut.golden.faults does not run ({type(exc).__name__}: {exc})"
-    return None
 
 
 def design(ecc, multiplier):
@@ -66,9 +46,10 @@ class TableFault:
     @classmethod
     def random(cls, params, ber, rng):
         from nvlut.golden import faults
+        from nvlut.spec.storage import storage_layout
 
         table = faults.lut_table(params.multiplier, params.weights)
-        layout = faults.storage_layout(table.width, params.ecc)
+        layout = storage_layout(table.width, params.ecc)
         fault_map = faults.random_fault_map(rng, table.depth, layout.stored_bits, ber)
         flipped = int(sum(bin(int(m)).count("1") for m in fault_map))
         return cls(params, faults.faulty_table(params, fault_map), flipped)
@@ -90,7 +71,7 @@ class TableFault:
         return y
 
 
-def run_faults(evaluator, bers=BERS, eccs=ECC_MODES, multiplier="lut", trials=2,
+def run_faults(evaluator, bers=BERS, eccs=ECC_SWEEP, multiplier="lut", trials=2,
                recipe="torchao"):
     """Rows of the faults study for the evaluator's model and seed (NVFP4 quantized with
     ``recipe``)."""

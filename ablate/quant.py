@@ -20,7 +20,7 @@ import dataclasses
 
 import torch
 
-from nvlut.golden.quantize import check_recipe
+from nvlut.golden.quantize import check_block, check_recipe
 
 from .formats import (E2M1_MAX, E4M3_MAX, E4M3_MIN_NORMAL, FP16_MAX, FP16_MIN_NORMAL,
                       pow2_floor, round_e2m1, round_e4m3, round_fp16)
@@ -29,7 +29,6 @@ KINDS = ("float32", "fp4", "fp8", "fp16")
 #: how an fp4 operand is scaled: E4M3 block scale + FP32 tensor scale (NVFP4), power-of-two E8M0
 #: block scale (OCP MX), FP16 block scale, FP32 tensor scale only, no scale at all ("pure FP4")
 FP4_SCALES = ("e4m3", "e8m0", "fp16", "tensor", "unscaled")
-BLOCK_RANGE = (4, 128)
 #: smallest E8M0 scale
 E8M0_MIN = 2.0 ** -127
 #: smallest subnormal E4M3 value, ModelOpt's lower clamp of the block scale
@@ -37,12 +36,6 @@ E4M3_MIN_SUBNORMAL = 2.0 ** -9
 #: the float32 reciprocals PyTorch on CUDA multiplies by in place of ``/ 2688`` and ``/ 6``
 CUDA_RECIPROCAL_2688 = torch.tensor(1.0) / torch.tensor(E2M1_MAX * E4M3_MAX)
 CUDA_RECIPROCAL_6 = torch.tensor(1.0) / torch.tensor(E2M1_MAX)
-
-
-def check_block(block, name="block"):
-    lo, hi = BLOCK_RANGE
-    if isinstance(block, bool) or not isinstance(block, int) or not lo <= block <= hi:
-        raise ValueError(f"{name}: {block!r} is not allowed; use an integer from {lo} to {hi}")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -28,10 +28,13 @@ import dataclasses
 
 import torch
 
+from nvlut.golden.quantize import check_block
+from nvlut.spec.formats import WEIGHTS
+
 from . import data, models, train
-from .choices import BLOCKS, SCALE_FORMATS, STUDIES, WEIGHT_FORMATS, check_choices
+from .choices import BLOCKS, SCALE_FORMATS, STUDIES, check_choices
 from .layers import QuantConfig, quantize_model, set_config
-from .quant import NVFP4, Format, check_block
+from .quant import NVFP4, Format
 
 SCALE_LABELS = {"e4m3": "E4M3 (NVFP4)", "e8m0": "E8M0", "fp16": "FP16", "none": "none (tensor)"}
 
@@ -56,7 +59,7 @@ def _both(fmt):
     return QuantConfig(fmt, fmt)
 
 
-def variants(study, blocks=BLOCKS, weights=WEIGHT_FORMATS, scales=SCALE_FORMATS, recipe="torchao"):
+def variants(study, blocks=BLOCKS, weights=WEIGHTS, scales=SCALE_FORMATS, recipe="torchao"):
     """The :class:`Variant` s of ``study`` (not ``faults``, which has its own sweep); every NVFP4
     operand is quantized with ``recipe``."""
     nvfp4 = dataclasses.replace(NVFP4, recipe=recipe)
@@ -66,7 +69,7 @@ def variants(study, blocks=BLOCKS, weights=WEIGHT_FORMATS, scales=SCALE_FORMATS,
         return [Variant(f"B={b}", _both(dataclasses.replace(nvfp4, block=b)), block=b)
                 for b in blocks]
     if study == "weights":
-        check_choices("weights", weights, WEIGHT_FORMATS)
+        check_choices("weights", weights, WEIGHTS)
         wf = {"fp4": nvfp4, "fp8": Format("fp8"), "fp16": Format("fp16")}
         return [Variant(f"{w} weights", QuantConfig(nvfp4, wf[w])) for w in weights]
     if study == "scales":

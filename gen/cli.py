@@ -25,10 +25,6 @@ SUBCOMMANDS = {
 }
 
 
-class CliError(Exception):
-    """A user error: printed as ``nvlut <cmd>: error: <message>`` with exit status 2."""
-
-
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="nvlut",

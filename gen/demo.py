@@ -8,9 +8,11 @@ generated MAC returns for them.
 
 def add_arguments(parser):
     from nvlut.golden.quantize import RECIPES
+    from nvlut.spec.params import BLOCK_RANGE, DEFAULT_BLOCK
 
     parser.add_argument("--length", type=int, default=64, help="vector length (multiple of --block)")
-    parser.add_argument("--block", type=int, default=16, help="block size B, 4..128")
+    parser.add_argument("--block", type=int, default=DEFAULT_BLOCK,
+                        help=f"block size B, {BLOCK_RANGE[0]}..{BLOCK_RANGE[1]}")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--recipe", default="torchao",
                         help=f"NVFP4 quantizer recipe, docs/numerics.md section 3: "

@@ -12,8 +12,10 @@ the parameters and the generator. With --lint, every design is linted with `veri
 import json
 import pathlib
 
-from .generate import verilog_for, write_if_changed
-from .params import MacParams
+from nvlut.spec.params import MacParams
+from nvlut.util.files import write_if_changed
+
+from .generate import verilog_for
 
 
 def _default_designs():

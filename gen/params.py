@@ -41,14 +41,16 @@ def add_design_arguments(parser, skip=()):
             g.add_argument(_flag(field.name), default=field.default, help=help_text)
 
 
-def add_sweep_argument(parser, name, flag, default, help):
-    """Add ``flag`` (e.g. ``--ecc-modes``): a comma-separated list of values of the
-    :class:`MacParams` field ``name``, each validated by :class:`MacParams` when the parameters
-    are built; ``default`` is the one default list of that sweep."""
-    parser.add_argument(flag, dest=name.replace("-", "_") + "_sweep",
-                        type=lambda text: [v.strip() for v in text.split(",") if v.strip()],
-                        default=list(default),
-                        help=f"{help} (comma-separated, default {','.join(default)})")
+def _comma_list(text):
+    return [v.strip() for v in text.split(",") if v.strip()]
+
+
+def add_sweep_argument(parser, flag, default, help):
+    """Add ``flag`` (e.g. ``--ecc-modes``, read back as ``args.ecc_modes``): a comma-separated
+    list of values of one :class:`MacParams` field, each validated by :class:`MacParams` when the
+    caller builds the parameters; ``default`` is the one default list of that sweep."""
+    parser.add_argument(flag, type=_comma_list, default=list(default),
+                        help=f"{help}, comma-separated (default {','.join(default)})")
 
 
 def params_from_args(args, **overrides):

@@ -27,7 +27,7 @@ import dataclasses
 
 import numpy as np
 
-from nvlut.spec.formats import WEIGHT_FORMATS
+from nvlut.spec.formats import E2M1, WEIGHT_FORMATS
 from nvlut.spec.storage import storage_layout
 
 from . import secded
@@ -70,11 +70,12 @@ def lut_table(multiplier, weights):
     if weights not in WEIGHT_FORMATS:
         raise ValueError(f"weights: {weights!r} is not allowed; choose one of fp4, fp8, fp16")
     if multiplier == "lut":
-        sig_a = np.arange(1 << WEIGHT_FORMATS["fp4"].sig_bits, dtype=np.uint64)
+        sig_a = np.arange(1 << E2M1.sig_bits, dtype=np.uint64)
         sig_w = np.arange(1 << WEIGHT_FORMATS[weights].sig_bits, dtype=np.uint64)
         entries = (sig_a[:, None] * sig_w[None, :]).ravel()
         return LutTable(multiplier, weights, int(entries.max()).bit_length(), entries)
-    a, w = np.meshgrid(np.arange(16), np.arange(1 << WEIGHT_FORMATS[weights].bits), indexing="ij")
+    a, w = np.meshgrid(np.arange(1 << E2M1.bits), np.arange(1 << WEIGHT_FORMATS[weights].bits),
+                       indexing="ij")
     p, _, _ = element_product(a.ravel(), w.ravel(), weights)
     width = int(np.abs(p).max()).bit_length() + 1     # two's complement of the largest |p|
     return LutTable(multiplier, weights, width, (p & ((1 << width) - 1)).astype(np.uint64))

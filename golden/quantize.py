@@ -17,9 +17,10 @@ import dataclasses
 
 import numpy as np
 
+from nvlut.spec.params import BLOCK_RANGE, DEFAULT_BLOCK
+
 from .formats import E2M1_MAX, E4M3_MAX, decode, encode_e2m1, encode_e4m3
 
-BLOCK_RANGE = (4, 128)
 RECIPES = ("torchao", "torchao-cuda", "modelopt")
 #: smallest normal E4M3 value, the lower clamp of the block scale (torchao)
 E4M3_MIN_NORMAL = np.float32(2.0 ** -6)
@@ -47,10 +48,11 @@ class NVFP4:
         return self.codes.shape[-1]
 
 
-def check_block(block):
+def check_block(block, name="block"):
+    """Raise ``ValueError`` naming ``name`` unless ``block`` is an integer in ``BLOCK_RANGE``."""
     lo, hi = BLOCK_RANGE
     if isinstance(block, bool) or not isinstance(block, (int, np.integer)) or not lo <= block <= hi:
-        raise ValueError(f"block: {block!r} is not allowed; use an integer from {lo} to {hi}")
+        raise ValueError(f"{name}: {block!r} is not allowed; use an integer from {lo} to {hi}")
 
 
 def check_recipe(recipe):
@@ -70,7 +72,7 @@ def tensor_scale(amax, recipe="torchao"):
     return np.float32(amax / TENSOR_SCALE_DIVISOR)
 
 
-def quantize_nvfp4(x, block=16, global_scale=None, recipe="torchao"):
+def quantize_nvfp4(x, block=DEFAULT_BLOCK, global_scale=None, recipe="torchao"):
     """Quantize a float32 tensor to NVFP4 along its last axis (blocks of ``block`` elements),
     following ``recipe`` (one of :data:`RECIPES`, ``docs/numerics.md`` section 3).
 

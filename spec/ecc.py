@@ -16,6 +16,10 @@ _ECC_RE = re.compile(r"^(none|secded|msb([1-9][0-9]*))$")
 #: what ``ecc`` accepts, for messages and help texts
 ECC_GRAMMAR = "none|secded|msb<k>"
 
+#: the one default of a sweep over ECC modes (``nvlut faults --ecc-modes``, ``nvlut ablate
+#: --ecc-modes``)
+ECC_SWEEP = ("none", "msb2", "msb4", "secded")
+
 
 @dataclasses.dataclass(frozen=True)
 class EccMode:

@@ -16,7 +16,9 @@ from .table_geometry import entry_width
 WEIGHT_SCALING = ("block", "tensor")
 MULTIPLIERS = ("lut", "fulllut", "mul")
 LUT_STORAGE = ("rom", "ram")
+#: block sizes B the hardware and the quantizer accept, and the NVFP4 default
 BLOCK_RANGE = (4, 128)
+DEFAULT_BLOCK = 16
 MAX_BLOCKS_RANGE = (1, 1 << 20)
 PIPELINE_RANGE = (0, 3)
 
@@ -46,7 +48,7 @@ class MacParams:
     weight_scaling: str = _param(
         "block", "block: NVFP4-style E4M3 weight block scale sw; tensor: none (default block)",
         choices=WEIGHT_SCALING)
-    block: int = _param(16, f"block size B, {BLOCK_RANGE[0]}..{BLOCK_RANGE[1]} (default {{default}})",
+    block: int = _param(DEFAULT_BLOCK, f"block size B, {BLOCK_RANGE[0]}..{BLOCK_RANGE[1]} (default {{default}})",
                         int_range=BLOCK_RANGE)
     multiplier: str = _param("lut", f"element multiplier: {'|'.join(MULTIPLIERS)} "
                              "(default {default})", choices=MULTIPLIERS)
@@ -120,15 +122,16 @@ class MacParams:
         return dataclasses.asdict(self)
 
     def to_argv(self):
-        """The command-line flags that give these parameters (``--<field>`` with dashes, flags
-        only where a value differs from the default), e.g. for a reproducer command."""
+        """The command-line flags that give exactly these parameters, e.g. for a reproducer
+        command: ``--<field> <value>`` for every field (underscores become dashes), a boolean
+        field as its bare flag when true."""
         argv = []
         for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
-            if value == field.default:
-                continue
-            flag = "--" + field.name.replace("_", "-")
-            argv += [flag] if field.type is bool or field.type == "bool" else [flag, str(value)]
+            value, flag = getattr(self, field.name), "--" + field.name.replace("_", "-")
+            if field.type is bool:
+                argv += [flag] if value else []
+            else:
+                argv += [flag, str(value)]
         return argv
 
     def replace(self, **changes):

@@ -11,6 +11,7 @@ import io
 import json
 import pathlib
 
+from nvlut.spec.ecc import EccMode
 from nvlut.util.files import write_if_changed
 
 from .yosys import YOSYS_VERSION
@@ -229,7 +230,7 @@ def _mac_section(t):
                                                 t.value(name, "xilinx", "lut"))) if o else "-")
             if any(r != "-" for r in ratios):
                 ratio_rows.append([_config_label(params).replace(" lut ", " "), *ratios])
-        if params["ecc"] != "none":
+        if EccMode.parse(params["ecc"]).enabled:
             base = _matching(t, params, ecc="none")
             if base:
                 ecc_rows.append([f"`{name}`", f"`{base}`",

@@ -74,7 +74,7 @@ def test_command_line_lists_every_model():
     (["--weights", "int8"], "weights: 'int8' is not allowed; choose from fp4, fp8, fp16"),
     (["--scales", "ue5m3"], "scales: 'ue5m3' is not allowed; choose from e4m3, e8m0, fp16, none"),
     (["--seeds", "0"], "seeds: 0 is not allowed"),
-    (["--ecc", "parity"], "ecc: 'parity' is not allowed"),
+    (["--ecc-modes", "parity"], "ecc: 'parity' is not allowed"),
     (["--recipe", "cuda"], "recipe: 'cuda' is not allowed; choose from torchao, torchao-cuda, modelopt"),
 ])
 def test_bad_arguments_name_the_parameter(args, message, tmp_path, capsys):

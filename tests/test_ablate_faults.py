@@ -10,9 +10,6 @@ from nvlut.ablate import faults  # noqa: E402
 from nvlut.ablate.layers import QuantConfig, quantize_model  # noqa: E402
 from nvlut.ablate.quant import NVFP4  # noqa: E402
 
-_REASON = faults.unavailable_reason()
-pytestmark = pytest.mark.skipif(_REASON is not None, reason=f"faults API: {_REASON}")
-
 
 def _layer_outputs(fault):
     torch.manual_seed(0)

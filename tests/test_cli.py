@@ -79,3 +79,37 @@ def test_design_names_are_unique_per_parameter_set():
     a = MacParams()
     assert a.name != a.replace(block=32).name != a.replace(pipeline=2).name
     assert a.name == MacParams().name
+
+
+def test_flags_are_generated_from_the_parameter_schema():
+    """One flag per MacParams field, and to_argv (the reproducers' command) parses back to the
+    same parameters, for the default and for a design that sets every field."""
+    import dataclasses
+
+    from nvlut.gen.params import add_design_arguments, params_from_args
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    add_design_arguments(parser)
+    flags = {s for a in parser._actions for s in a.option_strings} - {"-h", "--help"}
+    assert flags == {"--" + f.name.replace("_", "-") for f in dataclasses.fields(MacParams)}
+    every = MacParams(weights="fp8", weight_scaling="tensor", block=32, multiplier="fulllut",
+                      lut_storage="ram", ecc="msb3", max_blocks=7, pipeline=3, fault_port=True)
+    for params in (MacParams(), every):
+        assert params_from_args(parser.parse_args(params.to_argv())) == params
+    assert every.to_argv()[-1] == "--fault-port" and "--fault-port" not in MacParams().to_argv()
+    assert params_from_args(parser.parse_args([]), ecc="secded", lut_storage="ram").ecc == "secded"
+
+
+def test_ecc_mode_is_parsed_once():
+    from nvlut.spec.ecc import EccMode
+
+    assert [str(EccMode.parse(t)) for t in ("none", "secded", "msb7")] == ["none", "secded", "msb7"]
+    assert EccMode.parse("msb7").protected_bits(9) == 7
+    assert EccMode.parse("secded").protected_bits(9) == 9
+    assert not EccMode.parse("none").enabled and EccMode.parse("msb1").enabled
+    with pytest.raises(ValueError, match="ecc: cannot protect 10 bits of a 9-bit table entry"):
+        EccMode.parse("msb10").protected_bits(9)
+    for bad in ("msb0", "msb", "MSB2", "secded ", None, 3):
+        with pytest.raises(ValueError, match="ecc: .* is not allowed"):
+            EccMode.parse(bad)

@@ -27,6 +27,7 @@ import pytest
 from nvlut import golden
 from nvlut.spec.params import MacParams
 from nvlut.golden import faults
+from nvlut.spec.storage import storage_layout
 from nvlut.verif.faults import simulate_fault_maps
 
 OUTPUT_FLAGS = (*golden.FLAGS, "ecc_corrected", "ecc_uncorrectable")
@@ -105,7 +106,7 @@ def check_fault_patterns(params, single=True, pair_stride=1, blocks=2, per_word=
     (module docstring).
     Returns the number of faulty passes."""
     table = faults.lut_table(params.multiplier, params.weights)
-    layout = faults.storage_layout(table.width, params.ecc)
+    layout = storage_layout(table.width, params.ecc)
     clean = (np.zeros(table.depth, np.uint64), np.full(table.depth, "clean"))
     passes = [clean, *fault_passes(table.depth, layout, single, pair_stride), clean]
     operands, word, pure = word_operands(params, blocks, per_word, mixed,
@@ -139,7 +140,7 @@ def test_lut_fp4_single_and_double_faults(ecc, pipeline):
     """Mantissa-product table, fp4: 16 words of 4 bits (+4 check bits for secded and msb2, +3 for
     msb1); every single stored bit and every pair of protected bits in every word."""
     params = fault_design("lut", ecc, pipeline)
-    layout = faults.storage_layout(4, ecc)
+    layout = storage_layout(4, ecc)
     protected_positions = layout.stored_bits - (layout.width - layout.protected)
     pairs = protected_positions * (protected_positions - 1) // 2
     assert check_fault_patterns(params) == 2 * layout.stored_bits + pairs

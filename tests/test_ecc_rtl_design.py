@@ -17,6 +17,7 @@ from nvlut.gen.design_set import DEFAULT_DESIGNS, describe
 from nvlut.gen.generate import verilog_for
 from nvlut.spec.params import MacParams
 from nvlut.golden import faults
+from nvlut.spec.storage import storage_layout
 from nvlut.hdl import NvlutMac
 from nvlut.hdl.lint import lint
 from nvlut.hdl.lut_storage import IdentityCodec, LutStorage, codec_for
@@ -62,7 +63,7 @@ def test_codec_and_ports(multiplier, ecc):
     """The stored word is the golden layout's; the fault port masks exactly that word and exists
     only with fault_port; cfg takes plain entries."""
     table = faults.lut_table(multiplier, "fp4")
-    layout = faults.storage_layout(table.width, ecc)
+    layout = storage_layout(table.width, ecc)
     params = ram(multiplier, ecc=ecc)
     codec = codec_for(params)
     assert isinstance(codec, IdentityCodec if ecc == "none" else SecdedCodec)
@@ -110,7 +111,7 @@ def test_design_set_ecc_variants_in_manifest():
             continue
         record = describe(params, mac(params), f"{params.name}.v")["table"]
         table = faults.lut_table(params.multiplier, params.weights)
-        layout = faults.storage_layout(table.width, params.ecc)
+        layout = storage_layout(table.width, params.ecc)
         assert record["ecc"] == params.ecc
         assert record["protected_bits"] == layout.protected
         assert record["check_bits"] == layout.check_bits

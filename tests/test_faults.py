@@ -13,6 +13,7 @@ from amaranth.sim import Simulator
 from nvlut import golden
 from nvlut.spec.params import MacParams
 from nvlut.golden import faults
+from nvlut.spec.storage import storage_layout
 from nvlut.hdl.secded import SecdedCodec
 
 TABLE_DESIGNS = [("lut", "fp4"), ("lut", "fp8"), ("lut", "fp16"), ("fulllut", "fp4"),
@@ -55,15 +56,15 @@ def test_table_bad_arguments():
 # ---- the storage ---------------------------------------------------------------------------------
 
 def test_layouts():
-    assert faults.storage_layout(9, "none").stored_bits == 9
-    secded = faults.storage_layout(9, "secded")
+    assert storage_layout(9, "none").stored_bits == 9
+    secded = storage_layout(9, "secded")
     assert (secded.protected, secded.check_bits, secded.stored_bits) == (9, 5, 14)
-    msb = faults.storage_layout(23, "msb4")
+    msb = storage_layout(23, "msb4")
     assert (msb.protected, msb.check_bits, msb.stored_bits) == (4, 4, 27)
     assert msb.overhead == 4 / 23
     for ecc in ("msb10", "msb0", "parity", None):
         with pytest.raises(ValueError, match="ecc:"):
-            faults.storage_layout(9, ecc)
+            storage_layout(9, ecc)
 
 
 @pytest.mark.parametrize("width,ecc", [(4, "none"), (4, "secded"), (9, "secded"), (9, "msb3"),
@@ -71,7 +72,7 @@ def test_layouts():
 def test_single_faults(width, ecc):
     """One flipped stored bit per word, in every position: protected bits and check bits are
     corrected (flag set), raw bits reach the output (no flag)."""
-    layout = faults.storage_layout(width, ecc)
+    layout = storage_layout(width, ecc)
     rng = np.random.default_rng(width)
     entries = rng.integers(0, 1 << width, size=layout.stored_bits, dtype=np.uint64)
     positions = np.arange(layout.stored_bits, dtype=np.uint64)
@@ -85,7 +86,7 @@ def test_single_faults(width, ecc):
 
 @pytest.mark.parametrize("width,ecc", [(4, "secded"), (9, "msb3"), (23, "msb8")])
 def test_double_faults_in_protected_part(width, ecc):
-    layout = faults.storage_layout(width, ecc)
+    layout = storage_layout(width, ecc)
     raw = width - layout.protected
     protected_positions = [p for p in range(layout.stored_bits) if p >= raw]
     pairs = [(p, q) for p in protected_positions for q in protected_positions if p < q]
@@ -112,7 +113,7 @@ def test_fault_maps():
     with pytest.raises(ValueError, match="bits:"):
         faults.fault_map_from_bits(3, [(3, 0)])
     with pytest.raises(ValueError, match="fault_map:"):
-        faults.faulty_read(faults.storage_layout(4, "secded"), [1], [1 << 8])
+        faults.faulty_read(storage_layout(4, "secded"), [1], [1 << 8])
 
 
 # ---- the Amaranth storage codec against the golden storage model -------------------------------
@@ -168,7 +169,7 @@ def test_faulty_products_match_rtl_multiplier(multiplier, weights):
     table = faults.lut_table(multiplier, weights)
     rng = np.random.default_rng(3)
     fault_map = faults.random_fault_map(rng, table.depth, table.width, 0.05)
-    corrupted, _, _ = faults.faulty_read(faults.storage_layout(table.width, "none"),
+    corrupted, _, _ = faults.faulty_read(storage_layout(table.width, "none"),
                                          table.entries, fault_map)
     if WEIGHT_CODES[weights] * 16 <= 4096:
         a, w = (x.ravel() for x in np.meshgrid(np.arange(16), np.arange(WEIGHT_CODES[weights]),
@@ -236,7 +237,7 @@ def test_dot_flags_name_the_words_read():
     products with an element (a, w) at those addresses (a << 4 | w) carry the flags, and the
     corrected word leaves every result unchanged."""
     params = ram_params("fulllut", "fp4", "secded")
-    layout = faults.storage_layout(9, "secded")
+    layout = storage_layout(9, "secded")
     assert layout.stored_bits == 14
     single, double = 0x35, 0xC2  # (a, w) = (3, 5) and (12, 2)
     fault_map = faults.fault_map_from_bits(256, [(single, 11), (double, 0), (double, 13)])

@@ -7,7 +7,7 @@ import pytest
 
 from nvlut.gen import cli
 
-SMALL = ["--n", "60", "--nb", "2", "--trials", "4", "--ber", "1e-3,3e-2", "--ecc",
+SMALL = ["--n", "60", "--nb", "2", "--trials", "4", "--ber", "1e-3,3e-2", "--ecc-modes",
          "none,msb4,secded", "--rtl-sample", "0"]
 DESIGN = "fp4_block_b16_fulllut_ram_none_mb256_p1"
 
@@ -47,8 +47,8 @@ def test_rows_and_ecc_behaviour(tmp_path):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--ecc", "none,msb12"], "ecc: cannot protect 12 bits of a 9-bit table entry"),
-    (["--ecc", "parity"], "ecc: 'parity' is not allowed"),
+    (["--ecc-modes", "none,msb12"], "ecc: cannot protect 12 bits of a 9-bit table entry"),
+    (["--ecc-modes", "parity"], "ecc: 'parity' is not allowed"),
     (["--lut-storage", "rom"], "lut_storage: faults are injected into a writable table"),
     (["--multiplier", "mul"], "lut_storage: 'ram' needs a table"),
     (["--ber", "2"], "each rate must lie in 0..1"),
@@ -65,7 +65,7 @@ def test_bad_arguments(tmp_path, capsys, args, message):
 @pytest.mark.sim
 def test_rtl_replay_agrees(tmp_path):
     out = run_faults(tmp_path, "--n", "30", "--nb", "2", "--trials", "3", "--ber", "3e-3",
-                     "--ecc", "none", "--rtl-sample", "12", "--sim", "icarus")
+                     "--ecc-modes", "none", "--rtl-sample", "12", "--sim", "icarus")
     replay = json.loads((out / "faults.json").read_text())["rtl_replay"]
     assert replay["agree"] and replay["dot_products"] == 12 and replay["changed"] > 0
 
@@ -75,7 +75,7 @@ def test_rtl_replay_of_ecc_modes_agrees(tmp_path):
     """secded and msb2 replayed on Icarus through the fault port: y and all six flags (ECC flags
     included) equal the golden fault model's, and the faults changed or flagged results."""
     out = run_faults(tmp_path, "--n", "30", "--nb", "2", "--trials", "3", "--ber", "3e-3",
-                     "--ecc", "secded,msb2", "--rtl-sample", "12", "--sim", "icarus")
+                     "--ecc-modes", "secded,msb2", "--rtl-sample", "12", "--sim", "icarus")
     replay = json.loads((out / "faults.json").read_text())["rtl_replay"]
     assert [m["ecc"] for m in replay["modes"]] == ["secded", "msb2"]
     for mode in replay["modes"]:

@@ -65,7 +65,8 @@ class Unit:
 
 
 def has_ecc(record):
-    return record["params"].get("ecc", "none") != "none"
+    from nvlut.spec.params import MacParams
+    return MacParams(**record["params"]).ecc_mode.enabled
 
 
 def plan(records, args):
@@ -227,11 +228,7 @@ def write_reproducer(design, unit, parts, first, mode):
         wave_path = out_dir / waves
         (run_dir / waves).replace(wave_path)
     shutil.rmtree(run_dir, ignore_errors=True)
-    p = design.params
-    command = (f"nvlut sim --weights {p.weights} --weight-scaling {p.weight_scaling} --block "
-               f"{p.block} --multiplier {p.multiplier} --lut-storage {p.lut_storage} --ecc {p.ecc} "
-               f"--max-blocks {p.max_blocks} --pipeline {p.pipeline}"
-               f"{' --fault-port' if p.fault_port else ''}{faults_option} --sim {unit.sim} "
+    command = (f"nvlut sim {' '.join(design.params.to_argv())}{faults_option} --sim {unit.sim} "
                f"--backpressure {mode} --seed {unit.chunk} --vectors {stem}.npz "
                f"--out {stem}.out.npz")
     return {"npz": f"{stem}.npz", "waves": None if wave_path is None else str(wave_path),

@@ -58,7 +58,7 @@ class Coverage:
         keys = [f"rounding[{c}]" for c in ROUNDING] + [f"result[{c}]" for c in RESULTS]
         keys += [f"backpressure[{m}]" for m in MODES]
         keys += [f"blocks[{b}]" for b in BLOCK_BINS if b != ">8" or self.params.max_blocks > 8]
-        ecc = self.params.ecc != "none"
+        ecc = self.params.ecc_mode.enabled
         for f in flag_names:
             keys += [f"flag[{f}=0]"] + ([f"flag[{f}=1]"] if ecc or not f.startswith("ecc_") else [])
         return keys

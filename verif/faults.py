@@ -1,6 +1,6 @@
 """Fault campaign: random bit flips in the LUT storage, per bit error rate and ECC mode.
 
-    nvlut faults [--ber 1e-5,1e-4,...] [--ecc none,msb2,msb4,secded] [design params]
+    nvlut faults [--ber 1e-5,1e-4,...] [--ecc-modes none,msb2,msb4,secded] [design params]
                  [--n N] [--nb NB] [--trials T] [--seed S] [--rtl-sample K] [--out build/faults]
 
 For every ECC mode and bit error rate (BER), ``T`` trials each draw a fault map that flips every
@@ -26,7 +26,6 @@ import pathlib
 
 #: default bit error rates and ECC modes of the campaign
 DEFAULT_BER = "1e-5,3e-5,1e-4,3e-4,1e-3,3e-3,1e-2"
-DEFAULT_ECC = "none,msb2,msb4,secded"
 #: the campaign's default design: a full-product table in RAM (9-bit entries for fp4)
 DEFAULT_DESIGN = {"multiplier": "fulllut", "lut_storage": "ram"}
 #: simulators of the RTL replay (see the module docstring)
@@ -47,12 +46,13 @@ def _float_list(text):
 
 
 def add_arguments(parser):
-    from nvlut.gen.params import add_design_arguments
+    from nvlut.gen.params import add_design_arguments, add_sweep_argument
+    from nvlut.spec.ecc import ECC_SWEEP
     parser.add_argument("--ber", type=_float_list, default=_float_list(DEFAULT_BER),
                         help=f"bit error rates, comma-separated (default {DEFAULT_BER})")
-    # the design flag --ecc takes a comma-separated list of modes here
-    add_design_arguments(parser)
-    parser.set_defaults(ecc=DEFAULT_ECC, **DEFAULT_DESIGN)
+    add_sweep_argument(parser, "--ecc-modes", ECC_SWEEP, "ECC modes of the campaign")
+    add_design_arguments(parser, skip=("ecc",))
+    parser.set_defaults(**DEFAULT_DESIGN)
     parser.add_argument("--n", type=int, default=1000, help="dot products per trial (default 1000)")
     parser.add_argument("--nb", type=int, default=4, help="blocks per dot product (default 4)")
     parser.add_argument("--trials", type=int, default=100,
@@ -133,6 +133,7 @@ def campaign(params, bers, eccs, n, nb, trials, seed, sample_size=0, replay_eccs
 
     from nvlut import golden
     from nvlut.golden import faults
+    from nvlut.spec.storage import storage_layout
 
     rng = np.random.default_rng(seed)
     ops = operands(params, n, nb, rng)
@@ -141,7 +142,7 @@ def campaign(params, bers, eccs, n, nb, trials, seed, sample_size=0, replay_eccs
     rows, replays, best = [], {}, {}
     for ecc in eccs:
         design = params.replace(ecc=ecc)
-        layout = faults.storage_layout(table.width, ecc)
+        layout = storage_layout(table.width, ecc)
         for ber in bers:
             per_trial = []
             for _ in range(trials):
@@ -342,11 +343,12 @@ def plot(path, params, rows):
 def run(args):
     import json
 
-    from nvlut.util.errors import CliError
     from nvlut.gen.params import params_from_args
     from nvlut.golden import faults
-
+    from nvlut.spec.storage import storage_layout
+    from nvlut.util.errors import CliError
     from nvlut.util.files import write_if_changed
+
     from .design import build_root
 
     for name in ("n", "nb", "trials"):
@@ -356,15 +358,15 @@ def run(args):
         raise CliError(f"rtl_sample: {args.rtl_sample} is not allowed; use an integer >= 0")
     if args.sim not in REPLAY_SIMS:
         raise CliError(f"sim: {args.sim!r} is not allowed; choose one of {', '.join(REPLAY_SIMS)}")
-    eccs = [e.strip() for e in args.ecc.split(",")]
-    params = params_from_args(argparse.Namespace(**{**vars(args), "ecc": "none"}))
+    eccs = args.ecc_modes
+    params = params_from_args(args, ecc="none")
     if params.lut_storage != "ram" or params.multiplier == "mul":
         raise CliError("lut_storage: faults are injected into a writable table; use "
                        "--lut-storage ram with --multiplier lut or fulllut")
     table = faults.lut_table(params.multiplier, params.weights)
     for ecc in eccs:
         params.replace(ecc=ecc)  # MacParams validates the mode
-        faults.storage_layout(table.width, ecc)  # and the layout that it fits the entries
+        storage_layout(table.width, ecc)  # and the layout that it fits the entries
     out_dir = (args.out or build_root() / "faults") / params.name
     sample_size = min(args.rtl_sample, args.n)
     rows, replays = campaign(params, args.ber, eccs, args.n, args.nb, args.trials, args.seed,

@@ -245,11 +245,12 @@ def fault_map(params, kind, rng):
     MSB covered by the code, or check bit; any bit without ECC), the other any stored bit;
     ``double``: the same plus a third word with two flipped protected bits (uncorrectable)."""
     from nvlut.golden import faults
+    from nvlut.spec.storage import storage_layout
 
     if kind not in FAULT_MAPS:
         raise ValueError(f"kind: {kind!r} is not allowed; choose one of {', '.join(FAULT_MAPS)}")
     table = faults.lut_table(params.multiplier, params.weights)
-    layout = faults.storage_layout(table.width, params.ecc)
+    layout = storage_layout(table.width, params.ecc)
     protected = np.arange(layout.width - layout.protected if layout.protected else 0,
                           layout.stored_bits)
     words = rng.choice(table.depth, size=3, replace=False)
