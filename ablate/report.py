@@ -6,13 +6,11 @@ report sets the paper's findings beside ours; each verdict is computed from the 
 criterion stated next to it.
 """
 
-import csv
-import io
-import json
 import os
 import statistics
 
 from nvlut.util.files import write_if_changed
+from nvlut.util.report import csv_from_dicts, json_text, markdown_table, pyplot, write_png
 
 #: percentage points
 PP = 100.0
@@ -23,12 +21,7 @@ COLUMNS = ("model", "dataset", "study", "variant", "seed", "mode", "n_test", "ac
 
 
 def to_csv(rows):
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, COLUMNS, extrasaction="raise", lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({k: r.get(k, "") for k in COLUMNS})
-    return buf.getvalue()
+    return csv_from_dicts(rows, COLUMNS)
 
 
 class Summary:
@@ -76,9 +69,7 @@ class Summary:
 
 
 def _table(header, body):
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(map(str, r)) + " |" for r in body]
-    return "\n".join(lines)
+    return "\n".join(markdown_table(header, body))
 
 
 def study_table(s, study):
@@ -210,30 +201,19 @@ def findings_section(s):
 
 # --- plots --------------------------------------------------------------------------------------
 
-def _savefig(fig, path):
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
-    write_if_changed(path, buf.getvalue())
-
-
 def _model_grid(n):
     """A figure with one subplot per model, three per row."""
-    import matplotlib.pyplot as plt
-
     cols = min(3, n)
     rows = -(-n // cols)
-    return plt.subplots(rows, cols, figsize=(4.2 * cols, 3.3 * rows), squeeze=False)
+    return pyplot().subplots(rows, cols, figsize=(4.2 * cols, 3.3 * rows), squeeze=False)
 
 
 def _finish_grid(fig, axes, n, path):
     """Hide the subplots beyond the ``n`` models, save the figure to ``path`` and close it."""
-    import matplotlib.pyplot as plt
-
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
     fig.tight_layout()
-    _savefig(fig, path)
-    plt.close(fig)
+    write_png(path, fig)
 
 
 def plot_block(s, path):
@@ -260,7 +240,7 @@ def plot_block(s, path):
 
 
 def plot_bars(s, study, path, title):
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     import numpy as np
 
     models, variants = s.models(study), s.variants(study)
@@ -281,8 +261,7 @@ def plot_bars(s, study, path, title):
     ax.legend(fontsize=7, ncol=min(len(variants), 6), loc="upper center",
               bbox_to_anchor=(0.5, -0.08))
     fig.tight_layout()
-    _savefig(fig, path)
-    plt.close(fig)
+    write_png(path, fig)
 
 
 def plot_faults(s, path):
@@ -327,7 +306,7 @@ def write(out_dir, rows, meta):
     s = Summary(rows)
     write_if_changed(os.path.join(out_dir, "results.csv"), to_csv(rows))
     write_if_changed(os.path.join(out_dir, "results.json"),
-                 json.dumps({"meta": meta, "rows": rows}, indent=1, sort_keys=True) + "\n")
+                     json_text({"meta": meta, "rows": rows}, sort_keys=True))
     studies = [st for st in meta["studies"] if s.models(st)]
     for st in studies:
         name, fn = PLOTS[st]

@@ -6,13 +6,13 @@ Every output depends only on the results (no times, paths or dates), so the same
 same bytes.
 """
 
-import csv
-import io
 import json
 import pathlib
 
 from nvlut.spec.ecc import EccMode
 from nvlut.util.files import write_if_changed
+from nvlut.util.report import (csv_text, fmt_count, fmt_ratio, json_text, markdown_table,
+                               png_bytes, pyplot)
 
 from .yosys import YOSYS_VERSION
 
@@ -111,28 +111,8 @@ class Table:
         return [(name, params) for name, (k, params) in self.designs.items() if k == kind]
 
 
-def _fmt(value):
-    if value is None:
-        return "-"
-    if isinstance(value, float) and value == int(value):
-        value = int(value)
-    if isinstance(value, float):
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
-    return f"{value:,}"
-
-
 def _ratio(num, den):
     return None if num is None or not den else num / den
-
-
-def _fmt_ratio(x):
-    return "-" if x is None else f"{x:.2f}x"
-
-
-def _md_table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return lines
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,11 +139,11 @@ def _multiplier_section(t):
         rows = []
         for name, params in group:
             ratio = _ratio(t.value(name, *AREA), t.value(lut, *AREA)) if lut else None
-            rows.append([params["multiplier"], *[_fmt(t.value(name, tg, m))
+            rows.append([params["multiplier"], *[fmt_count(t.value(name, tg, m))
                                                  for tg, m, _ in MULTIPLIER_COLUMNS],
-                         _fmt_ratio(ratio)])
+                         fmt_ratio(ratio)])
         lines += [f"### {weights} weights", ""]
-        lines += _md_table(["variant", *[c for _, _, c in MULTIPLIER_COLUMNS], "vs lut"], rows)
+        lines += markdown_table(["variant", *[c for _, _, c in MULTIPLIER_COLUMNS], "vs lut"], rows)
         lines.append("")
     return lines
 
@@ -182,10 +162,11 @@ def _lower_bound_section(t):
         for name, params in sorted(variants, key=lambda x: _variant_key(x[1])):
             default = t.value(name, *AREA)
             heavy = t.value(name, "lower_bound", "transistors")
-            rows.append([weights, params["multiplier"], _fmt(default), _fmt(heavy), _fmt(bound),
-                         _fmt_ratio(_ratio(default, bound)), _fmt_ratio(_ratio(heavy, bound))])
-        rows.append([weights, "truth_table", _fmt(t.value(table, *AREA)), _fmt(bound),
-                     _fmt(bound), _fmt_ratio(_ratio(t.value(table, *AREA), bound)), "1.00x"])
+            rows.append([weights, params["multiplier"], fmt_count(default), fmt_count(heavy),
+                         fmt_count(bound), fmt_ratio(_ratio(default, bound)),
+                         fmt_ratio(_ratio(heavy, bound))])
+        rows.append([weights, "truth_table", fmt_count(t.value(table, *AREA)), fmt_count(bound),
+                     fmt_count(bound), fmt_ratio(_ratio(t.value(table, *AREA), bound)), "1.00x"])
     if not rows:
         return []
     return ["## Lower bound", "",
@@ -197,8 +178,8 @@ def _lower_bound_section(t):
             "ABC could not rediscover that structure from the flat table, and the smallest heavy "
             "result of the row group is the better estimate of the minimum. Each variant is shown "
             "after the default flow and after the heavy optimisation (CMOS logic transistors).", "",
-            *_md_table(["weights", "variant", "default flow", "heavy ABC", "truth table, heavy",
-                        "default / bound", "heavy / bound"], rows), ""]
+            *markdown_table(["weights", "variant", "default flow", "heavy ABC",
+                             "truth table, heavy", "default / bound", "heavy / bound"], rows), ""]
 
 
 def _config_label(params):
@@ -219,14 +200,14 @@ def _mac_section(t):
                 "No MAC designs: build/verilog/manifest.json was missing (run `make verilog`).", ""]
     rows, ratio_rows, ecc_rows = [], [], []
     for name, params in macs:
-        rows.append([f"`{name}`", *[_fmt(t.value(name, tg, m)) for tg, m, _ in MAC_COLUMNS]])
+        rows.append([f"`{name}`", *[fmt_count(t.value(name, tg, m)) for tg, m, _ in MAC_COLUMNS]])
         if params["multiplier"] == "lut":
             lut_total = _mac_total(t, name)
             ratios = []
             for other in ("mul", "fulllut"):
                 o = _matching(t, params, multiplier=other)
-                ratios.append(_fmt_ratio(_ratio(_mac_total(t, o), lut_total)) if o else "-")
-                ratios.append(_fmt_ratio(_ratio(t.value(o, "xilinx", "lut"),
+                ratios.append(fmt_ratio(_ratio(_mac_total(t, o), lut_total)) if o else "-")
+                ratios.append(fmt_ratio(_ratio(t.value(o, "xilinx", "lut"),
                                                 t.value(name, "xilinx", "lut"))) if o else "-")
             if any(r != "-" for r in ratios):
                 ratio_rows.append([_config_label(params).replace(" lut ", " "), *ratios])
@@ -234,23 +215,23 @@ def _mac_section(t):
             base = _matching(t, params, ecc="none")
             if base:
                 ecc_rows.append([f"`{name}`", f"`{base}`",
-                                 _fmt_ratio(_ratio(_mac_total(t, name), _mac_total(t, base))),
-                                 _fmt_ratio(_ratio(t.value(name, "xilinx", "lut"),
+                                 fmt_ratio(_ratio(_mac_total(t, name), _mac_total(t, base))),
+                                 fmt_ratio(_ratio(t.value(name, "xilinx", "lut"),
                                                    t.value(base, "xilinx", "lut")))])
     lines = ["## MAC configurations", "",
              "Each design of build/verilog/manifest.json (full `NvlutMac`, B lanes sharing one "
              "table). CMOS transistors are split into logic, flip-flops (pipeline and state) and "
              "table storage (the writable table's bits, one flip-flop each; a constant table is "
              "logic).", ""]
-    lines += _md_table(["design", *[c for _, _, c in MAC_COLUMNS]], rows)
+    lines += markdown_table(["design", *[c for _, _, c in MAC_COLUMNS]], rows)
     lines += ["", "### Ratios against the `lut` MAC with the same other parameters", "",
               "CMOS = all transistors (logic + flip-flops + table); LUT = 7-series LUTs (DSP48E1 "
               "inferred; the DSP counts are in the table above).", ""]
-    lines += _md_table(["configuration", "mul/lut CMOS", "mul/lut LUT", "fulllut/lut CMOS",
+    lines += markdown_table(["configuration", "mul/lut CMOS", "mul/lut LUT", "fulllut/lut CMOS",
                         "fulllut/lut LUT"], ratio_rows) if ratio_rows else ["(no pairs)"]
     lines += ["", "### ECC overheads", ""]
     if ecc_rows:
-        lines += _md_table(["design", "without ECC", "CMOS ratio", "LUT ratio"], ecc_rows)
+        lines += markdown_table(["design", "without ECC", "CMOS ratio", "LUT ratio"], ecc_rows)
     else:
         lines.append("No ECC configuration in the manifest yet: nothing to compare.")
     lines.append("")
@@ -273,7 +254,7 @@ def _equivalence_section(equivalences):
             "Yosys SAT miter (`equiv.ys`: `miter -equiv -flatten -make_outputs`, "
             "`sat -prove trigger 0`) over all inputs of the standalone element multipliers; "
             "`truth_table_*` is the case statement of `nvlut.golden.element_product`.", "",
-            *_md_table(["gold", "gate", "result"], rows), ""]
+            *markdown_table(["gold", "gate", "result"], rows), ""]
 
 
 def _paper_section(t):
@@ -288,7 +269,7 @@ def _paper_section(t):
         r_mul = _ratio(t.value(mul, *AREA), t.value(lut, *AREA))
         if r_full is not None:
             pairs.append(f"- Ours, {weights} element multiplier, CMOS logic transistors: "
-                         f"fulllut/lut = {_fmt_ratio(r_full)}, mul/lut = {_fmt_ratio(r_mul)}.")
+                         f"fulllut/lut = {fmt_ratio(r_full)}, mul/lut = {fmt_ratio(r_mul)}.")
     lines += pairs
     lines += ["",
               "Comparability: our `fulllut` (one full-product table per lookup) is the closest to a "
@@ -314,32 +295,21 @@ def markdown(records, equivalences):
     return "\n".join(lines).rstrip() + "\n"
 
 
-def csv_text(records):
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+def records_csv(records):
+    """report.csv: one row per record, one column per design parameter."""
     param_names = sorted({k for r in records for k in r["params"]})
-    w.writerow(["design", "kind", *param_names, "target", "metric", "value"])
-    for r in records:
-        w.writerow([r["design"], r["kind"], *[r["params"].get(k, "") for k in param_names],
-                    r["target"], r["metric"], r["value"]])
-    return buf.getvalue()
+    return csv_text(["design", "kind", *param_names, "target", "metric", "value"],
+                    [[r["design"], r["kind"], *[r["params"].get(k, "") for k in param_names],
+                      r["target"], r["metric"], r["value"]] for r in records])
 
 
 # ---------------------------------------------------------------------------------------------
 # charts
 
-def _png(fig):
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
-    return buf.getvalue()
-
-
 def multiplier_chart(t):
     """Bars per weight format (one panel each, linear scale): CMOS logic transistors of each
     multiplier variant and of the truth table, default flow."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     designs = t.of_kind("multiplier") + t.of_kind("truth_table")
     formats = [w for w in ("fp4", "fp8", "fp16") if any(p["weights"] == w for _, p in designs)]
@@ -361,9 +331,7 @@ def multiplier_chart(t):
 
 def mac_chart(t):
     """Stacked horizontal bars: CMOS transistors (logic, FF, table) per MAC design."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     macs = t.of_kind("mac")
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(macs) + 1.5))
@@ -388,22 +356,20 @@ def mac_chart(t):
 
 def write_reports(results, out):
     """Write every report file into ``out``; returns the paths written or found unchanged."""
-    import matplotlib.pyplot as plt
-
     out = pathlib.Path(out)
     records, equivalences = records_from_results(results)
     t = Table(records)
     data = {"yosys": YOSYS_VERSION, "records": records, "equivalence": equivalences}
-    files = {"report.json": json.dumps(data, indent=1, sort_keys=True) + "\n",
-             "report.csv": csv_text(records),
+    files = {"report.json": json_text(data, sort_keys=True),
+             "report.csv": records_csv(records),
              "report.md": markdown(records, equivalences)}
     charts = {"multipliers.png": multiplier_chart} if t.of_kind("multiplier") else {}
     if t.of_kind("mac"):
         charts["macs.png"] = mac_chart
     for name, make in charts.items():
         fig = make(t)
-        files[name] = _png(fig)
-        plt.close(fig)
+        files[name] = png_bytes(fig)
+        pyplot().close(fig)
     for name, content in files.items():
         write_if_changed(out / name, content)
     return [out / name for name in files]
@@ -418,12 +384,12 @@ def headline_text(data):
     for name, params in sorted(t.of_kind("multiplier"), key=lambda x: (
             ("fp4", "fp8", "fp16").index(x[1]["weights"]), _variant_key(x[1]))):
         rows.append([f"multiplier {params['weights']} {params['multiplier']}",
-                     _fmt(t.value(name, *AREA)), _fmt(t.value(name, "xilinx", "lut")),
-                     _fmt(t.value(name, "depth", "levels"))])
+                     fmt_count(t.value(name, *AREA)), fmt_count(t.value(name, "xilinx", "lut")),
+                     fmt_count(t.value(name, "depth", "levels"))])
     for name, params in t.of_kind("mac"):
-        rows.append([f"MAC {_config_label(params)}", _fmt(_mac_total(t, name)),
-                     _fmt(t.value(name, "xilinx", "lut")),
-                     _fmt(t.value(name, "depth", "levels"))])
+        rows.append([f"MAC {_config_label(params)}", fmt_count(_mac_total(t, name)),
+                     fmt_count(t.value(name, "xilinx", "lut")),
+                     fmt_count(t.value(name, "depth", "levels"))])
     header = ["design", "CMOS tr.", "7s LUT", "depth"]
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
     for row in [header] + rows:

@@ -3,9 +3,10 @@
 ``NvlutMac`` with ``fault_port`` (the ``fault`` port XORs a mask into a stored code word, check
 bits included) is loaded through ``cfg`` and then, for every fault pattern of a design (every
 single stored bit; every pair of SECDED-protected bits), run through a set of dot products that
-covers every table word (``nvlut.verif.faults.simulate_fault_maps``). Faults in different words are independent, so one pass flips the pattern
-in half of the words at once (even addresses, then odd addresses) and every dot product reads a
-single word on all its lanes and blocks, which attributes its ECC flags to that word. Each pass is
+covers every table word (``nvlut.verif.amaranth_stream.stream``). Faults in different words are
+independent, so one pass flips the pattern in half of the words at once (even addresses, then odd
+addresses) and every dot product reads a single word on all its lanes and blocks, which attributes
+its ECC flags to that word. Each pass is
 compared bit for bit (``y`` and all six flags) with ``nvlut.golden.faults.dot_with_table`` for the
 same fault map, and the ECC contract is asserted on its own:
 
@@ -28,7 +29,7 @@ from nvlut import golden
 from nvlut.spec.params import MacParams
 from nvlut.golden import faults
 from nvlut.spec.storage import storage_layout
-from nvlut.verif.faults import simulate_fault_maps
+from nvlut.verif.amaranth_stream import stream
 
 OUTPUT_FLAGS = (*golden.FLAGS, "ecc_corrected", "ecc_uncorrectable")
 #: set to run every double fault of the full-product table too
@@ -101,7 +102,7 @@ def fault_passes(depth, layout, single=True, pair_stride=1):
 def check_fault_patterns(params, single=True, pair_stride=1, blocks=2, per_word=2, mixed=16,
                          seed=0):
     """Run the :func:`fault_passes` of ``params``' storage, framed by fault-free passes, through
-    :func:`nvlut.verif.faults.simulate_fault_maps` on the :func:`word_operands` and check them:
+    :func:`nvlut.verif.amaranth_stream.stream` on the :func:`word_operands` and check them:
     every dot product against the golden fault model, the pure ones also against the ECC contract
     (module docstring).
     Returns the number of faulty passes."""
@@ -111,7 +112,7 @@ def check_fault_patterns(params, single=True, pair_stride=1, blocks=2, per_word=
     passes = [clean, *fault_passes(table.depth, layout, single, pair_stride), clean]
     operands, word, pure = word_operands(params, blocks, per_word, mixed,
                                          np.random.default_rng(seed))
-    got = simulate_fault_maps(params, operands, [fault_map for fault_map, _ in passes])
+    got = [(r.y, r.flags) for r in stream(params, operands, [fault_map for fault_map, _ in passes])]
     ref_y, ref_flags = golden.dot_flags(*operands, params.weights)
     for number, ((fault_map, kinds), (y, flags)) in enumerate(zip(passes, got)):
         where = f"{params.name}, pass {number} (masks {sorted(set(fault_map.tolist()))})"

@@ -7,11 +7,10 @@ dot products under random back-pressure and valid gaps, and the latency / throug
 
 import numpy as np
 import pytest
-from amaranth.sim import Simulator
 
 import nvlut.golden as golden
 from nvlut.spec.params import MacParams
-from nvlut.hdl import NvlutMac, input_layout, lut_image
+from nvlut.verif.amaranth_stream import stream
 
 ONE_E2M1, ONE_E4M3 = 0x2, 0x38
 FLAG_NAMES = ("invalid", "overflow", "underflow", "inexact")
@@ -62,66 +61,18 @@ def random_arrays(params, n, nb, rng):
 
 
 def simulate(params, a, w, sa, sw, t, ready=1.0, valid=1.0, seed=0):
-    """Stream the dot products through NvlutMac; returns ``(outputs, stats)``.
+    """Stream the dot products through NvlutMac (``nvlut.verif.amaranth_stream``); returns
+    ``(outputs, stats)``.
 
     ``outputs``: ``(y, flags dict)`` as arrays; ``stats``: ``latencies`` (cycles from the edge
     accepting a last beat to the cycle its output is accepted, when ``ready`` is 1) and
     ``stalls`` (cycles with ``i.valid`` high and ``i.ready`` low), ``declared_latency``.
     """
-    dut = NvlutMac(params)
-    layout = input_layout(params)
-    n, nb, _ = a.shape
-    beats = []
-    for k in range(n):
-        for j in range(nb):
-            fields = {"a": a[k, j].tolist(), "w": w[k, j].tolist(), "sa": int(sa[k, j]),
-                      "t": int(t[k]), "last": int(j == nb - 1)}
-            if sw is not None:
-                fields["sw"] = int(sw[k, j])
-            beats.append(layout.const(fields))
-    rng = np.random.default_rng(seed)
-    outputs, last_cycles, out_cycles = [], [], []
-    stats = {"stalls": 0, "declared_latency": dut.latency}
-
-    async def bench(ctx):
-        if params.lut_storage == "ram":
-            for addr, word in enumerate(lut_image(params)):
-                ctx.set(dut.cfg.en, 1)
-                ctx.set(dut.cfg.addr, addr)
-                ctx.set(dut.cfg.data, word)
-                await ctx.tick()
-            ctx.set(dut.cfg.en, 0)
-        sent = cycle = 0
-        while len(outputs) < n:
-            assert cycle < 20 * len(beats) + 100, "no progress"
-            offer = sent < len(beats) and rng.random() < valid
-            ctx.set(dut.i.valid, offer)
-            if offer:
-                ctx.set(dut.i.payload, beats[sent])
-            take = rng.random() < ready
-            ctx.set(dut.o.ready, take)
-            if ctx.get(dut.o.valid) and take:
-                out = ctx.get(dut.o.payload)
-                outputs.append((out.y, *(getattr(out, f) for f in FLAG_NAMES),
-                                out.ecc_corrected, out.ecc_uncorrectable))
-                out_cycles.append(cycle)
-            if offer and ctx.get(dut.i.ready):
-                if sent % nb == nb - 1:
-                    last_cycles.append(cycle)
-                sent += 1
-            elif offer:
-                stats["stalls"] += 1
-            await ctx.tick()
-            cycle += 1
-
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
-    stats["latencies"] = [o - s for o, s in zip(out_cycles, last_cycles)]
-    out = np.array(outputs, np.int64)
-    assert not out[:, 5:].any(), "ECC flags must be 0 without ECC"
-    return (out[:, 0], {f: out[:, 1 + i].astype(bool) for i, f in enumerate(FLAG_NAMES)}), stats
+    [r] = stream(params, (a, w, sa, sw, t), ready=ready, valid=valid, seed=seed)
+    assert not r.flags["ecc_corrected"].any() and not r.flags["ecc_uncorrectable"].any(), \
+        "ECC flags must be 0 without ECC"
+    stats = {"stalls": r.stalls, "declared_latency": r.declared_latency, "latencies": r.latencies}
+    return (r.y, {f: r.flags[f] for f in FLAG_NAMES}), stats
 
 
 def check(params, arrays, **stream):

@@ -9,7 +9,7 @@ import pytest
 
 from nvlut.gen.cli import main
 from nvlut.spec.params import MacParams
-from nvlut.verif import campaign, coverage, stimulus, vectors
+from nvlut.verif import coverage, stimulus, vectors, verify_plan, verify_worker
 
 PARAMS = MacParams(lut_storage="ram", ecc="msb2")
 
@@ -21,7 +21,7 @@ def _record(params):
 def test_plan_adds_fault_runs_for_ecc_designs_only():
     args = argparse.Namespace(no_elements=False, n=10, verilog="v", sim="icarus", seed=0, out="o")
     records = [_record(PARAMS), _record(PARAMS.replace(ecc="none"))]
-    units = campaign.plan(records, args)
+    units = verify_plan.plan(records, args)
     fault_units = [(u.record["name"], u.chunk) for u in units if u.kind == "faults"]
     assert fault_units == [(PARAMS.name, k) for k in range(len(stimulus.FAULT_MAPS))]
     expected = coverage.Coverage(PARAMS).expected_named(["ecc_corrected", "ecc_uncorrectable"])
@@ -32,12 +32,12 @@ def test_plan_adds_fault_runs_for_ecc_designs_only():
 
 @pytest.mark.sim
 def test_fault_run_reproducer_replays(tmp_path, monkeypatch):
-    unit = campaign.Unit(_record(PARAMS), str(tmp_path), "icarus", "faults", 1, 20, 0,
-                         str(tmp_path / "verify"))
-    design = campaign.unit_design(unit)
+    unit = verify_plan.Unit(_record(PARAMS), str(tmp_path), "icarus", "faults", 1, 20, 0,
+                            str(tmp_path / "verify"))
+    design = verify_plan.unit_design(unit)
     assert design.params.fault_port and design.fault_words
-    parts, mode, _ = campaign.unit_batch(unit, design.params)
-    repro = campaign.write_reproducer(design, unit, parts, 5, mode)
+    parts, mode, _ = verify_plan.unit_batch(unit, design.params)
+    repro = verify_worker.write_reproducer(design, unit, parts, 5, mode)
     assert repro["dot_products"] == 6 and "--faults" in repro["command"]
     argv = shlex.split(repro["command"])
     assert argv[:2] == ["nvlut", "sim"]
