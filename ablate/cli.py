@@ -10,6 +10,7 @@ import os
 from nvlut.gen.params import add_sweep_argument
 from nvlut.spec.ecc import ECC_SWEEP
 from nvlut.spec.formats import WEIGHTS
+from nvlut.spec.params import BLOCK_RANGE
 
 from .choices import BLOCKS, MODEL_NAMES, RECIPES, SCALE_FORMATS, STUDIES, check_choices
 
@@ -43,7 +44,8 @@ def add_arguments(parser):
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
     parser.add_argument("--ckpt-dir", help="checkpoint cache (default <out>/ckpt)")
     parser.add_argument("--blocks", type=_int_list("blocks"),
-                        help="block sizes of the block study, 4..128 (default 4,8,16,32,64,128)")
+                        help=f"block sizes of the block study, {BLOCK_RANGE[0]}..{BLOCK_RANGE[1]} "
+                             f"(default {','.join(map(str, BLOCKS))})")
     parser.add_argument("--weights", type=_list, default=list(WEIGHTS),
                         help="weight formats of the weights study (default fp4,fp8,fp16)")
     parser.add_argument("--scales", type=_list, default=list(SCALE_FORMATS),

@@ -26,10 +26,6 @@ class Dataset:
     x_test: object
     y_test: object
 
-    @property
-    def classes(self):
-        return 10
-
 
 def _digits():
     from sklearn.datasets import load_digits

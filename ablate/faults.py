@@ -28,10 +28,10 @@ MULTIPLIERS = ("lut", "fulllut")
 
 def design(ecc, multiplier):
     """The MAC of the study: NVFP4 (fp4 weights, block-scaled, B=16), table in RAM under ``ecc``."""
-    from nvlut.spec.params import MacParams
+    from nvlut.spec.params import DEFAULT_BLOCK, MacParams
 
-    return MacParams(weights="fp4", weight_scaling="block", block=16, multiplier=multiplier,
-                     lut_storage="ram", ecc=ecc)
+    return MacParams(weights="fp4", weight_scaling="block", block=DEFAULT_BLOCK,
+                     multiplier=multiplier, lut_storage="ram", ecc=ecc)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

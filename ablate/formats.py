@@ -9,11 +9,13 @@ representable into the codes of ``nvlut.golden`` (``uint8`` tensors).
 
 import torch
 
-E2M1_MAX = 6.0
-E4M3_MAX = 448.0
-E4M3_MIN_NORMAL = 2.0 ** -6
-FP16_MAX = 65504.0
-FP16_MIN_NORMAL = 2.0 ** -14
+from nvlut.spec.formats import BINARY16, E2M1, E4M3
+
+E2M1_MAX = E2M1.max_value
+E4M3_MAX = E4M3.max_value
+E4M3_MIN_NORMAL = E4M3.min_normal
+FP16_MAX = BINARY16.max_value
+FP16_MIN_NORMAL = BINARY16.min_normal
 
 #: E2M1 magnitudes times 2, indexed by the low three bits of the code
 _E2M1_TWICE = (0, 1, 2, 3, 4, 6, 8, 12)

@@ -21,6 +21,7 @@ import dataclasses
 import torch
 
 from nvlut.golden.quantize import check_block, check_recipe
+from nvlut.spec.params import DEFAULT_BLOCK
 
 from .formats import (E2M1_MAX, E4M3_MAX, E4M3_MIN_NORMAL, FP16_MAX, FP16_MIN_NORMAL,
                       pow2_floor, round_e2m1, round_e4m3, round_fp16)
@@ -50,7 +51,7 @@ class Format:
 
     kind: str = "fp4"
     scale: str = "e4m3"
-    block: int = 16
+    block: int = DEFAULT_BLOCK
     recipe: str = "torchao"
 
     def __post_init__(self):

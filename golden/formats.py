@@ -7,7 +7,7 @@ to nearest, ties to even.
 
 import numpy as np
 
-from nvlut.spec.formats import WEIGHT_FORMATS, WEIGHTS
+from nvlut.spec.formats import E2M1, E4M3, WEIGHT_FORMATS, WEIGHTS
 
 #: exponent of the integer grid of each format: a finite value is ``n * 2**-GRID_EXP[fmt]``
 #: (the format table's ``grid``, negated)
@@ -20,8 +20,8 @@ MAX_INT = {name: fmt.max_int for name, fmt in WEIGHT_FORMATS.items()}
 CODE_DTYPE = {"fp4": np.uint8, "fp8": np.uint8, "fp16": np.uint16}
 
 _E2M1_INT = np.array([0, 1, 2, 3, 4, 6, 8, 12], dtype=np.int64)
-E4M3_MAX = 448.0
-E2M1_MAX = 6.0
+E4M3_MAX = E4M3.max_value
+E2M1_MAX = E2M1.max_value
 
 
 def check_format(fmt, name="weights"):

@@ -19,8 +19,9 @@ class Accumulator(wiring.Component):
     When ``en`` is high at a clock edge, ``term`` is added: to zero if it is the first term of a dot
     product (after reset or after a term with ``last``), else to ``total``. ``total`` is a register:
     after the edge that adds a ``last`` term it holds the finished dot product, until the next
-    ``en``. ``acc_width`` must hold any sum the caller feeds (``nvlut.spec.accumulator.accumulator_width``
-    for ``max_blocks`` blocks); longer dot products wrap around.
+    ``en``. ``acc_width`` must hold any sum the caller feeds
+    (``nvlut.spec.accumulator.accumulator_width`` for ``max_blocks`` blocks); longer dot products
+    wrap around.
     """
 
     def __init__(self, acc_width):

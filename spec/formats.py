@@ -69,6 +69,16 @@ class Format:
         m_top = (1 << self.man_bits) - 1 - (self.specials == "fn")
         return ((1 << self.man_bits) + m_top) << (e_top - 1)
 
+    @property
+    def max_value(self):
+        """Largest finite value (exact as a float): E2M1 6, E4M3 448, binary16 65504."""
+        return float(self.max_int) * 2.0 ** self.grid
+
+    @property
+    def min_normal(self):
+        """Smallest positive normal value: ``2^(1 - bias)``."""
+        return 2.0 ** (1 - self.bias)
+
 
 E2M1 = Format("e2m1", 2, 1, "none")
 E4M3 = Format("e4m3", 4, 3, "fn")

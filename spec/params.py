@@ -48,8 +48,8 @@ class MacParams:
     weight_scaling: str = _param(
         "block", "block: NVFP4-style E4M3 weight block scale sw; tensor: none (default block)",
         choices=WEIGHT_SCALING)
-    block: int = _param(DEFAULT_BLOCK, f"block size B, {BLOCK_RANGE[0]}..{BLOCK_RANGE[1]} (default {{default}})",
-                        int_range=BLOCK_RANGE)
+    block: int = _param(DEFAULT_BLOCK, f"block size B, {BLOCK_RANGE[0]}..{BLOCK_RANGE[1]} "
+                        "(default {default})", int_range=BLOCK_RANGE)
     multiplier: str = _param("lut", f"element multiplier: {'|'.join(MULTIPLIERS)} "
                              "(default {default})", choices=MULTIPLIERS)
     lut_storage: str = _param(

@@ -12,7 +12,6 @@ A flow is one Yosys run over ``design.v``; it reports one or more targets, each 
 """
 
 import dataclasses
-import pathlib
 import time
 
 from nvlut.util import toolchain

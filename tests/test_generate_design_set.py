@@ -7,7 +7,6 @@ import subprocess
 
 import pytest
 
-import nvlut.golden as golden
 from nvlut.spec.accumulator import accumulator_width
 from nvlut.gen.design_set import CORE_NAME, DEFAULT_DESIGNS, write_design_set
 from nvlut.hdl import input_layout, lut_image

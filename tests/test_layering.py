@@ -3,8 +3,8 @@
     spec, util  <-  golden, hdl  <-  gen  <-  verif, synth, ablate, energy, explore  <-  CLI
 
 ``spec`` and ``util`` import nothing else from nvlut (not even each other); ``golden`` and ``hdl``
-take only from them (``hdl`` never imports ``golden``); the packages of the fourth layer may use each
-other but without cycles; nothing imports the command line (``nvlut.gen.cli``). Imports inside
+take only from them (``hdl`` never imports ``golden``); the packages of the fourth layer may use
+each other but without cycles; nothing imports the command line (``nvlut.gen.cli``). Imports inside
 functions count as much as those at the top of a module.
 """
 
