@@ -1,7 +1,5 @@
 """Names the ``nvlut ablate`` command line accepts, importable without PyTorch."""
 
-from nvlut.golden.quantize import RECIPES  # noqa: F401  (the NVFP4 quantizer recipes)
-
 STUDIES = ("block", "weights", "scales", "retrain", "faults")
 MODEL_NAMES = ("mlp", "lenet", "mobilenet", "resnet", "cnn1d", "attention")
 BLOCKS = (4, 8, 16, 32, 64, 128)

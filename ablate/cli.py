@@ -8,11 +8,12 @@ and writes report.md, results.csv, results.json and PNG plots to --out. See docs
 import os
 
 from nvlut.gen.params import add_sweep_argument
+from nvlut.golden.quantize import RECIPES
 from nvlut.spec.ecc import ECC_SWEEP
 from nvlut.spec.formats import WEIGHTS
 from nvlut.spec.params import BLOCK_RANGE
 
-from .choices import BLOCKS, MODEL_NAMES, RECIPES, SCALE_FORMATS, STUDIES, check_choices
+from .choices import BLOCKS, MODEL_NAMES, SCALE_FORMATS, STUDIES, check_choices
 
 DEFAULT_OUT = os.path.join("build", "ablate")
 
