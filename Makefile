@@ -10,7 +10,7 @@ CONFIG ?=
 N      ?=
 JOBS   ?= $(shell nproc)
 
-.PHONY: all setup check-tools tools demo verilog verify synth faults ablate test bench ecc-exhaustive clean
+.PHONY: all setup check-tools tools demo verilog verify synth faults ablate explore test bench ecc-exhaustive clean
 
 # `make`: set everything up, then the main job: a golden dot product, the default designs generated
 # and linted, a short bit-exact check of each on Icarus, and synthesis ending with the headline table.
@@ -82,6 +82,12 @@ faults: setup
 
 ablate: setup
 	$(NVLUT) ablate
+
+# design-space sweep with Pareto fronts (docs/explore.md); EXPLORE_FLAGS=--scheduler tcp://HOST:PORT
+# runs it on a Dask cluster (docs/scale-out.md)
+EXPLORE_FLAGS ?=
+explore: setup
+	$(NVLUT) explore --space explore/spaces/default.toml --jobs $(JOBS) $(EXPLORE_FLAGS)
 
 # every double fault of every protected table word (the test suite samples them)
 ecc-exhaustive: setup

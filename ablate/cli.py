@@ -2,7 +2,8 @@
 
 Trains six small models from scratch (cached checkpoints), evaluates them with NVFP4 and the
 comparison formats (block size, weight precision, block-scale precision, retraining, table faults)
-and writes report.md, results.csv, results.json and PNG plots to --out. See docs/ablate.md.
+and writes report.md, results.csv, results.json and PNG plots to --out. With --jobs N or --scheduler
+(docs/scale-out.md) every (model, seed) runs as a task of its own. See docs/ablate.md.
 """
 
 import os
@@ -67,6 +68,10 @@ def add_arguments(parser):
                         help="multiplier whose table the faults study corrupts: lut|fulllut")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (default 1: the machine is shared)")
+    from nvlut.gen import executor
+    executor.add_arguments(parser, jobs_default=1,
+                           jobs_help="(model, seed) runs in parallel processes (default 1: in "
+                                     "this process)")
 
 
 def _float_list(text):
@@ -96,6 +101,8 @@ def _check(args):
         raise ValueError(f"fault-trials: {args.fault_trials} is not allowed; use >= 1")
     if args.threads < 1:
         raise ValueError(f"threads: {args.threads} is not allowed; use >= 1")
+    from nvlut.gen import executor
+    executor.check(args.jobs, args.scheduler)
     from . import faults
     from nvlut.spec.params import MacParams
 
@@ -113,7 +120,7 @@ def run(args):
 
     import torch
 
-    from . import faults, report, studies, train
+    from . import faults, report, train
 
     _check(args)
     torch.set_num_threads(args.threads)
@@ -144,29 +151,62 @@ def run(args):
 
     log(f"NVFP4 quantizer recipe: {args.recipe}")
 
-    rows = []
-    for name in args.models:
-        for seed in range(seeds):
-            log(f"{name} seed {seed}")
-            ev = studies.Evaluator(name, seed, settings, ckpt_dir, exact_samples, log)
-            for study in chosen:
-                if study == "faults":
-                    new = faults.run_faults(ev, bers, eccs, args.fault_multiplier,
-                                            args.fault_trials, args.recipe)
-                else:
-                    new = studies.run_study(study, ev, exact=bool(exact_samples),
-                                            **_choices(study, blocks, args))
-                rows += new
-                log("  " + study + ": " + ", ".join(
-                    f"{r['variant']}{' (exact)' if r['mode'] == 'exact' else ''}"
-                    f"{' ber=%g' % r['ber'] if r.get('ber') else ''} {r['accuracy'] * 100:.1f}"
-                    for r in new))
+    jobs = [dict(name=name, seed=seed, settings=settings, ckpt_dir=ckpt_dir,
+                 exact_samples=exact_samples, chosen=chosen, bers=bers, eccs=eccs,
+                 fault_multiplier=args.fault_multiplier, fault_trials=args.fault_trials,
+                 recipe=args.recipe,
+                 choices={study: _choices(study, blocks, args) for study in chosen},
+                 threads=args.threads)
+            for name in args.models for seed in range(seeds)]
+    if args.jobs == 1 and args.scheduler is None:
+        rows = [row for job in jobs for row in _model_rows(job, log)]
+    else:
+        # one task per (model, seed); rows are kept in the order of the sequential run
+        from nvlut.gen import executor
+        log(f"{len(jobs)} model runs on {executor.describe(args.jobs, args.scheduler)}")
+        with executor.executor(args.jobs, args.scheduler) as pool:
+            rows = [row for part in pool.map(_model_rows, jobs) for row in part]
     meta = {"models": args.models, "studies": chosen, "seeds": seeds, "quick": quick,
             "exact_samples": exact_samples, "settings": dataclasses.asdict(settings),
             "skipped": skipped, "threads": args.threads, "recipe": args.recipe}
     report.write(args.out, rows, meta)
     log(f"wrote {os.path.join(args.out, 'report.md')}")
     return 0
+
+
+def _model_rows(job, log=None):
+    """The rows of every chosen study for one model and seed (a task of its own with --jobs /
+    --scheduler: plain parameters in, rows out)."""
+    import time
+
+    import torch
+
+    from . import faults, studies
+
+    if log is None:
+        start = time.monotonic()
+
+        def log(msg):
+            print(f"[{job['name']} s{job['seed']} {time.monotonic() - start:7.1f}s] {msg}",
+                  flush=True)
+    torch.set_num_threads(job["threads"])
+    log(f"{job['name']} seed {job['seed']}")
+    ev = studies.Evaluator(job["name"], job["seed"], job["settings"], job["ckpt_dir"],
+                           job["exact_samples"], log)
+    rows = []
+    for study in job["chosen"]:
+        if study == "faults":
+            new = faults.run_faults(ev, job["bers"], job["eccs"], job["fault_multiplier"],
+                                    job["fault_trials"], job["recipe"])
+        else:
+            new = studies.run_study(study, ev, exact=bool(job["exact_samples"]),
+                                    **job["choices"][study])
+        rows += new
+        log("  " + study + ": " + ", ".join(
+            f"{r['variant']}{' (exact)' if r['mode'] == 'exact' else ''}"
+            f"{' ber=%g' % r['ber'] if r.get('ber') else ''} {r['accuracy'] * 100:.1f}"
+            for r in new))
+    return rows
 
 
 def _choices(study, blocks, args):

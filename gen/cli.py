@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "faults": "nvlut.verif.faults",
     "synth": "nvlut.synth.flow",
     "ablate": "nvlut.ablate.cli",
+    "explore": "nvlut.explore.cli",
 }
 
 

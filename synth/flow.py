@@ -16,6 +16,8 @@ import pathlib
 import sys
 import time
 
+from nvlut.gen import executor
+
 DEFAULT_OUT = pathlib.Path("build/synth")
 DEFAULT_MANIFEST = pathlib.Path("build/verilog/manifest.json")
 #: flows run on every MAC design, element multiplier and truth table
@@ -31,6 +33,7 @@ TIMEOUT = 1800
 def add_arguments(parser):
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="Yosys runs in parallel (default: number of CPUs)")
+    executor.add_arguments(parser, jobs=False)
     parser.add_argument("--manifest", type=pathlib.Path, default=DEFAULT_MANIFEST,
                         help=f"manifest of the MAC designs (default {DEFAULT_MANIFEST}); "
                              "MAC designs are skipped when it does not exist")
@@ -99,11 +102,13 @@ def collect_tasks(manifest, out, quick):
     return tasks, bool(macs)
 
 
-def run_tasks(tasks, jobs, stream=sys.stdout):
-    """Run ``tasks`` on ``jobs`` threads (each drives one Yosys process), printing progress."""
+def run_tasks(tasks, jobs, stream=sys.stdout, scheduler=None):
+    """Run ``tasks`` on ``jobs`` threads (each drives one Yosys process) or on the Dask
+    ``scheduler`` (:mod:`nvlut.gen.executor`; the tasks carry the Verilog text), printing
+    progress."""
     results, failures = [], []
     start = time.monotonic()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with executor.executor(max(1, jobs), scheduler, threads=True) as pool:
         futures = {pool.submit(task.run): task for task in tasks}
         for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
             task = futures[future]
@@ -134,12 +139,14 @@ def run(args):
     start = time.monotonic()
     if args.jobs < 1:
         raise ValueError(f"jobs: {args.jobs} is not allowed; use an integer >= 1")
+    executor.check(args.jobs, args.scheduler)
     tasks, have_macs = collect_tasks(args.manifest, args.out, args.quick)
     if not have_macs:
         print(f"nvlut synth: {args.manifest} not found; run `nvlut verilog` (make verilog) for the "
               "MAC designs. Synthesizing the element multipliers only.", flush=True)
-    print(f"nvlut synth: {len(tasks)} runs on {args.jobs} jobs", flush=True)
-    results, failures = run_tasks(tasks, args.jobs)
+    print(f"nvlut synth: {len(tasks)} runs on "
+          f"{executor.describe(args.jobs, args.scheduler)}", flush=True)
+    results, failures = run_tasks(tasks, args.jobs, scheduler=args.scheduler)
     written = report.write_reports(results, args.out)
     for path in written:
         print(f"wrote {path}")

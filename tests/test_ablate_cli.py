@@ -49,6 +49,11 @@ def test_quick_smoke_writes_report_and_reruns_identically(tmp_path, capsys):
     assert "training" not in second
     assert open(os.path.join(out, "results.csv")).read() == before
 
+    # one task per (model, seed) on two processes (nvlut.gen.executor): the same rows, same order
+    assert cli.main(QUICK + ["--out", out, "--jobs", "2"]) == 0
+    assert "2 model runs on 2 local processes" in capsys.readouterr().out
+    assert open(os.path.join(out, "results.csv")).read() == before
+
 
 def test_report_states_the_recipe_it_ran(tmp_path, capsys):
     out = str(tmp_path / "ablate")

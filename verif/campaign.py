@@ -10,7 +10,8 @@ every back-pressure mode. Designs with ECC also get fault-injected runs: the sam
 fault port, single and double bit flips in the stored table
 (:func:`nvlut.verif.stimulus.fault_map`) and 2,000 dot products (N if smaller) per fault map,
 checked against ``nvlut.golden.faults.dot_with_table`` (ECC flags included). All runs of all
-designs share J processes. Writes ``build/verify/report.md`` and ``report.json`` (per design:
+designs share J processes (or, with ``--scheduler``, a Dask cluster whose workers generate the
+designs from their parameters: docs/scale-out.md). Writes ``build/verify/report.md`` and ``report.json`` (per design:
 vectors, mismatches, dot products/s, coverage holes; the wall time and where the workers spent
 it). On a mismatch it writes a reproducer ``.npz`` (loadable by
 ``nvlut sim --vectors``, with a ``--faults`` file for fault runs) and its waveform next to the
@@ -18,9 +19,12 @@ report and exits with status 1.
 """
 
 import concurrent.futures
+import dataclasses
 import os
 import pathlib
 import time
+
+from nvlut.gen import executor
 
 #: the modules of the campaign: :mod:`nvlut.verif.verify_plan` (what runs),
 #: :mod:`nvlut.verif.verify_worker` (one run), :mod:`nvlut.verif.verify_report` (the report)
@@ -34,6 +38,7 @@ def add_arguments(parser):
                         help="random dot products per design (default 1000000)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="parallel simulator processes (default: CPU count)")
+    executor.add_arguments(parser, jobs=False)
     parser.add_argument("--verilog", type=pathlib.Path, default=pathlib.Path("build/verilog"),
                         help="directory of manifest.json (default build/verilog)")
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("build/verify"),
@@ -61,6 +66,7 @@ def run(args):
         raise CliError(f"--n: {args.n} is not allowed; use 0 or more")
     if args.jobs < 1:
         raise CliError(f"--jobs: {args.jobs} is not allowed; use 1 or more")
+    executor.check(args.jobs, args.scheduler)
     try:
         records = load_manifest(args.verilog)
     except FileNotFoundError as exc:
@@ -75,12 +81,15 @@ def run(args):
     args.out.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     units = plan(records, args)
+    # on a Dask cluster the workers generate the designs from their parameters (same bytes)
+    verilog_dir = None if args.scheduler else str(args.verilog)
+    units = [dataclasses.replace(u, verilog_dir=verilog_dir) for u in units]
     total = len(units)
     print(f"nvlut verify: {len(records)} designs on {args.sim}, {len(units)} runs, "
-          f"{args.jobs} jobs", flush=True)
+          f"{executor.describe(args.jobs, args.scheduler)}", flush=True)
     # build every design first (in parallel), so that runs never wait on a build lock
-    with concurrent.futures.ProcessPoolExecutor(args.jobs) as pool:
-        builds = [(r, str(args.verilog), args.sim, fault_port)
+    with executor.executor(args.jobs, args.scheduler) as pool:
+        builds = [(r, verilog_dir, args.sim, fault_port)
                   for r in records for fault_port in ((False, True) if has_ecc(r) else (False,))]
         list(pool.map(build_record, builds))
         build_seconds = time.monotonic() - start

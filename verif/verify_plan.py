@@ -13,7 +13,9 @@ FAULT_N = 2_000
 @dataclasses.dataclass
 class Unit:
     """One simulator run: ``kind`` is ``elements``, ``random`` or ``faults``; ``chunk`` numbers
-    the random runs and, for ``faults``, the fault map (:data:`nvlut.verif.stimulus.FAULT_MAPS`)."""
+    the random runs and, for ``faults``, the fault map (:data:`nvlut.verif.stimulus.FAULT_MAPS`).
+    ``verilog_dir`` None: the worker generates the design from ``record["params"]`` (the same
+    bytes, by the generator's contract) instead of reading the client's file (Dask workers)."""
 
     record: dict
     verilog_dir: str
@@ -65,6 +67,8 @@ def unit_design(unit):
     from .design import design_for, design_from_manifest, with_faults
 
     if unit.kind != "faults":
+        if unit.verilog_dir is None:
+            return design_for(MacParams(**unit.record["params"]))
         return design_from_manifest(unit.record, unit.verilog_dir)
     params = MacParams(**unit.record["params"])
     rng = np.random.default_rng([unit.seed, unit.chunk, zlib.crc32(params.name.encode()), 1])

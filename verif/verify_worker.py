@@ -110,10 +110,14 @@ def write_reproducer(design, unit, parts, first, mode):
 
 
 def build_record(item):
-    """Build the design of a manifest record (or, with ``fault_port``, its fault-port variant)."""
+    """Build the design of a manifest record (or, with ``fault_port``, its fault-port variant);
+    ``directory`` None: generate it from the record's parameters (Dask workers)."""
+    from nvlut.spec.params import MacParams
+
     from .design import design_for, design_from_manifest
     from .runner import build
     record, directory, sim, fault_port = item
-    design = design_from_manifest(record, directory)
+    design = (design_for(MacParams(**record["params"])) if directory is None
+              else design_from_manifest(record, directory))
     build(design_for(design.params.replace(fault_port=True)) if fault_port else design, sim)
     return record["name"]

