@@ -68,7 +68,7 @@ def add_arguments(parser):
                         help="multiplier whose table the faults study corrupts: lut|fulllut")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (default 1: the machine is shared)")
-    from nvlut.gen import executor
+    from nvlut.util import executor
     executor.add_arguments(parser, jobs_default=1,
                            jobs_help="(model, seed) runs in parallel processes (default 1: in "
                                      "this process)")
@@ -101,7 +101,7 @@ def _check(args):
         raise ValueError(f"fault-trials: {args.fault_trials} is not allowed; use >= 1")
     if args.threads < 1:
         raise ValueError(f"threads: {args.threads} is not allowed; use >= 1")
-    from nvlut.gen import executor
+    from nvlut.util import executor
     executor.check(args.jobs, args.scheduler)
     from . import faults
     from nvlut.spec.params import MacParams
@@ -162,7 +162,7 @@ def run(args):
         rows = [row for job in jobs for row in _model_rows(job, log)]
     else:
         # one task per (model, seed); rows are kept in the order of the sequential run
-        from nvlut.gen import executor
+        from nvlut.util import executor
         log(f"{len(jobs)} model runs on {executor.describe(args.jobs, args.scheduler)}")
         with executor.executor(args.jobs, args.scheduler) as pool:
             rows = [row for part in pool.map(_model_rows, jobs) for row in part]

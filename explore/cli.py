@@ -1,7 +1,8 @@
 """Sweep a design space and report its Pareto fronts (energy, area, accuracy loss; area, Fmax).
 
-    nvlut explore [--space FILE.toml|yaml] [--weights fp4,fp8] [--block 8..64*2] [--ecc none,secded]
-                  [--voltage 1.0,0.57,0.55] ... [--jobs N | --scheduler tcp://HOST:PORT|local:N]
+    nvlut explore [--space FILE.toml|yaml] [--weights fp4,fp8] [--blocks 8..64*2]
+                  [--ecc-modes none,secded] [--voltages 1.0,0.57,0.55] ...
+                  [--jobs N | --scheduler tcp://HOST:PORT|local:N]
 
 For every valid combination of the dimensions (invalid ones are skipped with the reason, counted in
 the report) it generates the design, runs a short bit-exact check (a failed point keeps its
@@ -18,9 +19,9 @@ import json
 import os
 import pathlib
 
-from nvlut.gen import executor
+from nvlut.util import executor
 
-from .space import DIMENSIONS
+from .space import DIMENSIONS, FLAGS
 
 STEP_NAMES = ("verify", "area", "fmax", "energy", "accuracy")
 
@@ -33,7 +34,7 @@ def add_arguments(parser):
     g = parser.add_argument_group("space (comma-separated values or ranges LO..HI, LO..HI+STEP, "
                                   "LO..HI*FACTOR; default: the reference design)")
     for dim in DIMENSIONS:
-        g.add_argument(f"--{dim.replace('_', '-')}", dest=f"dim_{dim}", metavar="VALUES",
+        g.add_argument(FLAGS[dim], dest=f"dim_{dim}", metavar="VALUES",
                        help=f"{dim} values (default {', '.join(map(str, DIMENSIONS[dim][1]))})"
                        + (" in V; < 1.0 needs lut-storage ram" if dim == "voltage" else ""))
     w = parser.add_argument_group("workload")
@@ -105,21 +106,23 @@ def row_key(point, workload):
     from nvlut.synth import yosys
     from nvlut.synth.cache import cache_key
 
-    from .steps import simulator_version, sources
+    from nvlut.util.sources import sources_digest
+
+    from .steps import simulator_version
     tools = [yosys.YOSYS_VERSION, "torch " + importlib.metadata.version("torch"),
              "amaranth " + importlib.metadata.version("amaranth")]
     if "verify" in workload.steps:
         tools.append(simulator_version(workload.sim))
     if "fmax" in workload.steps:
-        from nvlut.gen import toolchain
+        from nvlut.util import toolchain
         from nvlut.synth import opensta
         if toolchain.available("opensta"):
             tools.append(opensta.version())
     energy = "energy" if _has_energy() else ""
     return "row-" + cache_key(json.dumps(point.as_dict(), sort_keys=True),
                               json.dumps(dataclasses.asdict(workload), sort_keys=True),
-                              sources(*[p for p in ("gen", "hdl", "golden", "verif", "synth",
-                                                    "ablate", "explore", energy) if p]),
+                              sources_digest("nvlut.explore.point", "nvlut.explore.report",
+                                             *(["nvlut.energy"] if energy else [])),
                               *tools)
 
 

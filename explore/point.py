@@ -9,7 +9,7 @@ parameters, every column of :data:`nvlut.explore.steps.COLUMNS` (``None`` when n
 import dataclasses
 import time
 
-from nvlut.gen.params import MacParams
+from nvlut.spec.params import MacParams
 
 from . import assumptions, steps
 from .space import Point

@@ -3,12 +3,10 @@ Pareto fronts and what each front point dominates, and PNG plots with the fronts
 seed paper's operating point labelled. The CSV, JSON and PNGs depend only on the rows;
 report.md also says where the sweep ran and how much came from the cache."""
 
-import csv
-import io
-import json
 import pathlib
 
-from nvlut.gen.generate import write_if_changed
+from nvlut.util import report as util_report
+from nvlut.util.files import write_if_changed
 
 from . import assumptions, pareto
 from .space import DIMENSIONS
@@ -36,13 +34,10 @@ def units():
 
 
 def csv_text(rows):
-    buf = io.StringIO()
-    names = field_names()
-    w = csv.DictWriter(buf, fieldnames=names, lineterminator="\n")
-    w.writerow({n: f"{n} [{units().get(n)}]" if units().get(n) else n for n in names})
-    for r in rows:
-        w.writerow({n: "" if r.get(n) is None else r.get(n) for n in names})
-    return buf.getvalue()
+    """CSV of ``rows``; each header cell carries its unit, e.g. ``area_um2 [um^2]``."""
+    names, u = field_names(), units()
+    return util_report.csv_text([f"{n} [{u[n]}]" if u.get(n) else n for n in names],
+                           [["" if r.get(n) is None else r.get(n) for n in names] for r in rows])
 
 
 def _fmt(v):
@@ -130,10 +125,7 @@ def markdown(rows, skipped, meta):
 
 def plot(rows, axes, front_rows, title, join=True):
     """PNG bytes of ``rows`` on ``axes`` with the front joined and the seed point(s) labelled."""
-    import matplotlib
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
+    plt = util_report.pyplot()
     x, y = axes
     fig, ax = plt.subplots(figsize=(7, 4.5))
     usable = [r for r in rows if r.get(x) is not None and r.get(y) is not None]
@@ -160,10 +152,9 @@ def plot(rows, axes, front_rows, title, join=True):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+    data = util_report.png_bytes(fig)
     plt.close(fig)
-    return buf.getvalue()
+    return data
 
 
 def write(out, rows, skipped, meta):
@@ -171,12 +162,10 @@ def write(out, rows, skipped, meta):
     out = pathlib.Path(out)
     text, fronts = markdown(rows, skipped, meta)
     files = {"results.csv": csv_text(rows),
-             "results.json": json.dumps({"units": units(), "columns": {c: d for c, (_, d) in
-                                                                        COLUMNS.items()},
-                                         "rows": rows,
-                                         "skipped": [{"combination": c, "reason": r}
-                                                     for c, r in skipped]},
-                                        indent=1, sort_keys=True) + "\n",
+             "results.json": util_report.json_text(
+                 {"units": units(), "columns": {c: d for c, (_, d) in COLUMNS.items()},
+                  "rows": rows, "skipped": [{"combination": c, "reason": r} for c, r in skipped]},
+                 sort_keys=True),
              "report.md": text}
     for (title, objectives, png, axes), (_, front_rows, _, used) in zip(FRONTS, fronts):
         left = [c for c, _ in objectives if c not in used]

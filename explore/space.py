@@ -1,8 +1,9 @@
 """The design space of a sweep: a list of values per dimension, from flags or a TOML/YAML file.
 
-Dimensions (flag / file key, values): ``weights`` (fp4, fp8, fp16), ``weight_scaling`` (block,
-tensor), ``block`` (4 .. 128), ``multiplier`` (lut, fulllut, mul), ``lut_storage`` (rom, ram), ``ecc``
-(none, secded, msb<k>), ``pipeline`` (0 .. 3), ``voltage`` (table supply in V,
+Dimensions (file keys, the fields of ``MacParams``; flags in :data:`FLAGS`, plural as every sweep
+flag, e.g. ``--blocks``), values: ``weights`` (fp4, fp8, fp16), ``weight_scaling`` (block,
+tensor), ``block`` (4 .. 128), ``multiplier`` (lut, fulllut, mul), ``lut_storage`` (rom, ram),
+``ecc`` (none, secded, msb<k>), ``pipeline`` (0 .. 3), ``voltage`` (table supply in V,
 :mod:`nvlut.explore.assumptions`). On the command line a dimension is a comma-separated list whose
 items are values or ranges ``LO..HI`` (integers, step 1), ``LO..HI+STEP`` or ``LO..HI*FACTOR``; in a
 file each key holds a list (or one value, or such a range string).
@@ -16,7 +17,7 @@ import itertools
 import pathlib
 import re
 
-from nvlut.gen.params import MacParams
+from nvlut.spec.params import MacParams
 
 from . import assumptions
 
@@ -32,6 +33,10 @@ DIMENSIONS = {
     "voltage": ("float", [assumptions.NOMINAL_V]),
 }
 _RANGE = re.compile(r"^(-?[0-9.eE+-]+?)\.\.(-?[0-9.eE-]+)(?:([+*])([0-9.eE+-]+))?$")
+#: dimension -> its command-line flag (plural: a list of values, as the other sweep flags)
+FLAGS = {"weights": "--weights", "weight_scaling": "--weight-scalings", "block": "--blocks",
+         "multiplier": "--multipliers", "lut_storage": "--lut-storages", "ecc": "--ecc-modes",
+         "pipeline": "--pipelines", "voltage": "--voltages"}
 #: more points than this is a mistake in the space, not a sweep
 MAX_POINTS = 100_000
 
@@ -181,7 +186,7 @@ class Space:
 def check_values(values):
     """Raise ``ValueError`` for a value that no combination could accept (a typo such as
     ``--weights fp5``), naming the dimension and the allowed values."""
-    from nvlut.gen import params as p
+    from nvlut.spec import params as p
     allowed = {"weights": p.WEIGHTS, "weight_scaling": p.WEIGHT_SCALING,
                "multiplier": p.MULTIPLIERS, "lut_storage": p.LUT_STORAGE}
     for dim, choices in allowed.items():

@@ -16,7 +16,6 @@ one; caches are written atomically.
 
 import dataclasses
 import functools
-import hashlib
 import importlib.metadata
 import pathlib
 import subprocess
@@ -60,16 +59,8 @@ class Workload:
         return {n: getattr(self, n) for n in names}
 
 
-@functools.cache
-def sources(*packages):
-    """SHA-256 of the ``.py`` / ``.ys`` sources of the named ``nvlut`` subpackages."""
-    import importlib
-    h = hashlib.sha256()
-    for name in packages:
-        folder = pathlib.Path(importlib.import_module(f"nvlut.{name}").__file__).parent
-        for src in sorted(list(folder.glob("*.py")) + list(folder.glob("*.ys"))):
-            h.update(f"{name}/{src.name}".encode() + b"\0" + src.read_bytes())
-    return h.hexdigest()
+#: part of every step's cache key: bump when a step below computes something different
+STEPS_VERSION = 1
 
 
 @functools.cache
@@ -91,24 +82,26 @@ def _cached(cache, key, compute):
 
 def verify(point, design, workload, cache):
     """A sampled verify: ``verify_n`` random dot products plus the directed cases (and, for ECC
-    designs, one fault-injected run) through ``nvlut.verif.campaign.run_unit``; a mismatch marks
-    the point failed and keeps its reproducer under ``<out>/repro``."""
-    from nvlut.verif import campaign
+    designs, one fault-injected run) through ``nvlut.verif.verify_worker.run_unit``; a mismatch
+    marks the point failed and keeps its reproducer under ``<out>/repro``."""
+    from nvlut.util.sources import sources_digest
+    from nvlut.verif import verify_plan, verify_worker
 
-    key = "explore-verify-" + cache_key(design.verilog, simulator_version(workload.sim),
-                                        sources("verif", "golden"), repr(workload.key_fields(
-                                            "sim", "verify_n", "seed")))
+    key = "explore-verify-" + cache_key(
+        design.verilog, simulator_version(workload.sim), str(STEPS_VERSION),
+        sources_digest("nvlut.verif.verify_worker"),
+        repr(workload.key_fields("sim", "verify_n", "seed")))
 
     def compute():
         record = {"name": point.params.name, "params": point.params.as_dict()}
         out_dir = str(pathlib.Path(workload.out) / "repro")
-        units = [campaign.Unit(record, None, workload.sim, "random", 0, workload.verify_n,
+        units = [verify_plan.Unit(record, None, workload.sim, "random", 0, workload.verify_n,
                                workload.seed, out_dir)]
         if point.params.ecc != "none":
-            units.append(campaign.Unit(record, None, workload.sim, "faults", 0,
-                                       min(workload.verify_n, campaign.FAULT_N), workload.seed,
+            units.append(verify_plan.Unit(record, None, workload.sim, "faults", 0,
+                                       min(workload.verify_n, verify_plan.FAULT_N), workload.seed,
                                        out_dir))
-        results = [campaign.run_unit(u) for u in units]
+        results = [verify_worker.run_unit(u) for u in units]
         bad = [r for r in results if r["mismatches"] or r["problems"]]
         return {"verify": "failed" if bad else "ok",
                 "verify_vectors": sum(r["vectors"] for r in results),
@@ -151,7 +144,7 @@ def fmax(point, design, workload, cache):
     THE PLACE TO SWAP: when ``nvlut.synth`` provides its own static-timing result (issue of the
     timing flow), replace the body by a call to it; the columns stay ``fmax_mhz`` and
     ``critical_path_ns``."""
-    from nvlut.gen import toolchain
+    from nvlut.util import toolchain
     from nvlut.synth import netlist, opensta
     from nvlut.synth.cache import Cache
 
@@ -159,7 +152,8 @@ def fmax(point, design, workload, cache):
         return {"fmax_mhz": None, "critical_path_ns": None,
                 "notes": ["fmax_mhz not available: OSU018 / OpenSTA not installed (make tools)"]}
     work = pathlib.Path(workload.out) / "work" / point.name
-    net = netlist.osu018_netlist(design.verilog.encode(), work / "netlist", Cache(workload.synth_cache))
+    net = netlist.osu018_netlist(design.verilog.encode(), work / "netlist",
+                                 Cache(workload.synth_cache))
     key = "explore-sta-" + cache_key(net.verilog, toolchain.osu018_liberty().read_bytes(),
                                      STA_COMMANDS, opensta.version())
 
@@ -231,6 +225,8 @@ def prepare_model(name, workload):
 def accuracy(point, design, workload, cache):
     """Accuracy and its loss (assumptions.py) over the workload's models, from ``nvlut.ablate``'s
     cached checkpoints, with the fault model at the point's bit error rate."""
+    from nvlut.util.sources import sources_digest
+
     act, weight = formats(point.params)
     ber = point.ber
     if act is None:
@@ -240,7 +236,8 @@ def accuracy(point, design, workload, cache):
     fault_fields = {"multiplier": point.params.multiplier, "ecc": point.params.ecc,
                     "lut_storage": point.params.lut_storage, "ber": ber} if faulty else {}
     key = "explore-accuracy-" + cache_key(
-        repr((act, weight, fault_fields)), sources("ablate", "golden"),
+        repr((act, weight, fault_fields)), str(STEPS_VERSION),
+        sources_digest("nvlut.ablate.studies", "nvlut.ablate.faults"),
         "torch " + importlib.metadata.version("torch"),
         repr(workload.key_fields("models", "quick_training", "seed", "exact_samples",
                                  "fault_trials")))

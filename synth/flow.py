@@ -16,7 +16,7 @@ import pathlib
 import sys
 import time
 
-from nvlut.gen import executor
+from nvlut.util import executor
 
 DEFAULT_OUT = pathlib.Path("build/synth")
 DEFAULT_MANIFEST = pathlib.Path("build/verilog/manifest.json")
@@ -104,7 +104,7 @@ def collect_tasks(manifest, out, quick):
 
 def run_tasks(tasks, jobs, stream=sys.stdout, scheduler=None):
     """Run ``tasks`` on ``jobs`` threads (each drives one Yosys process) or on the Dask
-    ``scheduler`` (:mod:`nvlut.gen.executor`; the tasks carry the Verilog text), printing
+    ``scheduler`` (:mod:`nvlut.util.executor`; the tasks carry the Verilog text), printing
     progress."""
     results, failures = [], []
     start = time.monotonic()

@@ -49,7 +49,7 @@ def test_quick_smoke_writes_report_and_reruns_identically(tmp_path, capsys):
     assert "training" not in second
     assert open(os.path.join(out, "results.csv")).read() == before
 
-    # one task per (model, seed) on two processes (nvlut.gen.executor): the same rows, same order
+    # one task per (model, seed) on two processes (nvlut.util.executor): the same rows, same order
     assert cli.main(QUICK + ["--out", out, "--jobs", "2"]) == 0
     assert "2 model runs on 2 local processes" in capsys.readouterr().out
     assert open(os.path.join(out, "results.csv")).read() == before

@@ -1,5 +1,5 @@
-"""nvlut explore: space parsing, Pareto fronts, the executor option, a smoke sweep, and the same sweep
-on a loopback Dask cluster (with a worker killed mid-sweep) equal to the local one."""
+"""nvlut explore: space parsing, Pareto fronts, the executor option, a smoke sweep, and the same
+sweep on a loopback Dask cluster (with a worker killed mid-sweep) equal to the local one."""
 
 import csv
 import json
@@ -9,8 +9,9 @@ import threading
 
 import pytest
 
-from nvlut.gen import cli, executor
-from nvlut.gen.params import MacParams
+from nvlut.gen import cli
+from nvlut.util import executor
+from nvlut.spec.params import MacParams
 from nvlut.explore import assumptions, pareto, space
 from nvlut.explore.cli import sweep
 from nvlut.explore.steps import Workload, parse_slack
@@ -69,11 +70,11 @@ def test_voltage_model_matches_the_cited_fit():
 
 @pytest.mark.parametrize("argv, message", [
     (["--weights", "fp5"], "weights: 'fp5' is not allowed; choose one of fp4, fp8, fp16"),
-    (["--block", "64..8"], "block: '64..8' is not a valid range"),
-    (["--block", "200"], "block: 200 is not allowed; use an integer from 4 to 128"),
-    (["--voltage", "0.3"], "voltage: 0.3 is not allowed; use 0.54 .. 1.0 V"),
-    (["--ecc", "msb99"], "ecc: cannot protect 99 bits"),
-    (["--multiplier", "mul", "--lut-storage", "ram"], "space: no valid point"),
+    (["--blocks", "64..8"], "block: '64..8' is not a valid range"),
+    (["--blocks", "200"], "block: 200 is not allowed; use an integer from 4 to 128"),
+    (["--voltages", "0.3"], "voltage: 0.3 is not allowed; use 0.54 .. 1.0 V"),
+    (["--ecc-modes", "msb99"], "ecc: cannot protect 99 bits"),
+    (["--multipliers", "mul", "--lut-storages", "ram"], "space: no valid point"),
     (["--scheduler", "udp://x"], "scheduler: 'udp://x' is not allowed; use tcp://HOST:PORT"),
     (["--jobs", "0"], "jobs: 0 is not allowed"),
     (["--steps", "verify,magic"], "steps: 'magic' is not allowed"),
@@ -147,7 +148,7 @@ def test_progress_eta():
 def test_smoke_sweep_every_step(tmp_path, capsys):
     """The whole pipeline on two small points; a rerun takes every row from the cache."""
     out = tmp_path / "explore"
-    argv = ["explore", "--block", "4", "--lut-storage", "rom,ram", "--verify-n", "20",
+    argv = ["explore", "--blocks", "4", "--lut-storages", "rom,ram", "--verify-n", "20",
             "--models", "mlp", "--quick-training", "--ckpt-dir", str(tmp_path / "ckpt"),
             "--synth-cache", str(tmp_path / "synth"), "--out", str(out), "--jobs", "2"]
     assert cli.main(argv) == 0
@@ -219,14 +220,14 @@ def test_a_mismatch_marks_the_point_failed_with_a_reproducer(tmp_path, monkeypat
     import dataclasses
 
     from nvlut.explore import point as point_mod
-    from nvlut.verif import campaign, mutants
+    from nvlut.verif import mutants, verify_worker
     from nvlut.verif.design import design_for
 
     params = MacParams(block=4)
     good = design_for(params)
     broken = dataclasses.replace(good, tag="explore_mutant_truncate",
                                  verilog=mutants.mutant_verilog(params, "truncate", good.verilog))
-    monkeypatch.setattr(campaign, "unit_design", lambda unit: broken)
+    monkeypatch.setattr(verify_worker, "unit_design", lambda unit: broken)
     p = space.Point(params, 1.0)
     workload = Workload(steps=("verify",), verify_n=200, out=str(tmp_path))
     row, _ = point_mod.evaluate(p.as_dict(), point_mod.workload_dict(workload))

@@ -3,5 +3,6 @@
 - :mod:`nvlut.util.files`: the atomic writer :func:`~nvlut.util.files.write_if_changed`;
 - :mod:`nvlut.util.errors`: :class:`~nvlut.util.errors.CliError`, the user-error type;
 - :mod:`nvlut.util.toolchain`: where the simulators, Yosys, the cell library and OpenSTA are;
-- :mod:`nvlut.util.report`: Markdown tables, number formatting, CSV/JSON and deterministic PNGs.
+- :mod:`nvlut.util.report`: Markdown tables, number formatting, CSV/JSON and deterministic PNGs;
+- :mod:`nvlut.util.executor`: ``--jobs`` / ``--scheduler``, local processes or a Dask cluster.
 """

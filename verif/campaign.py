@@ -24,7 +24,7 @@ import os
 import pathlib
 import time
 
-from nvlut.gen import executor
+from nvlut.util import executor
 
 #: the modules of the campaign: :mod:`nvlut.verif.verify_plan` (what runs),
 #: :mod:`nvlut.verif.verify_worker` (one run), :mod:`nvlut.verif.verify_report` (the report)

@@ -25,7 +25,8 @@ import time
 
 _TCP = re.compile(r"^tcp://[A-Za-z0-9_.\-\[\]:]+:[0-9]{1,5}$")
 _LOCAL = re.compile(r"^local:([0-9]+)$")
-SCHEDULER_FORMS = "tcp://HOST:PORT (a running dask scheduler) or local:N (a LocalCluster of N workers)"
+SCHEDULER_FORMS = (
+    "tcp://HOST:PORT (a running dask scheduler) or local:N (a LocalCluster of N workers)")
 
 
 def add_arguments(parser, jobs=True, jobs_default=None, jobs_help=None):
