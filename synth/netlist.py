@@ -22,6 +22,8 @@ from .cache import cache_key
 _ESCAPED = re.compile(r"\\(\S+)")
 _CELL = re.compile(r"^\s+([A-Z][A-Z0-9_]*)\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(", re.M)
 _LANE = re.compile(r"lane\d+")
+#: ``$<n>`` suffix Yosys gives an instance whose name clashes (``result$51`` -> ``result_51``)
+_CLASH = re.compile(r"_\d+(?=__|$)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,5 +102,6 @@ def osu018_netlist(verilog, workdir, cache=None, timeout=None):
 
 def component_class(path):
     """A coarse component class of a component path, for per-component reports: lane numbers are
-    merged (``block_dot__lane3__a_decoder`` -> ``block_dot__laneN__a_decoder``)."""
-    return _LANE.sub("laneN", path) if path else "top"
+    merged (``block_dot__lane3__a_decoder`` -> ``block_dot__laneN__a_decoder``) and Yosys' name-clash
+    suffixes dropped (``result_51__rounder`` -> ``result__rounder``)."""
+    return _LANE.sub("laneN", _CLASH.sub("", path)) if path else "top"

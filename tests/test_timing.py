@@ -1,0 +1,148 @@
+"""Static timing (nvlut.synth.timing): one path timed by OpenSTA is recomputed by hand from the
+OSU018 Liberty tables (bilinear interpolation, as the Liberty table model defines it), the parser is
+checked on a report excerpt, and the per-component attribution on a mapped design."""
+
+import numpy as np
+import pytest
+
+from nvlut.gen import toolchain
+from nvlut.synth import netlist as netlist_mod
+from nvlut.synth import timing
+
+needs_sta = pytest.mark.skipif(not (toolchain.available("osu018") and toolchain.available("opensta")),
+                               reason="OSU018 Liberty or OpenSTA missing (run `make tools`)")
+
+# r0 -> INVX1 u1 -> NAND2X1 u2 (B from port b) -> D of r1, r2, r3 (fanout 3)
+HAND_NETLIST = """module hand (clk, b, d, q1, q2, q3);
+  input clk; input b; input d; output q1; output q2; output q3;
+  wire n0; wire n1; wire n2;
+  DFFPOSX1 r0 (.CLK(clk), .D(d), .Q(n0));
+  INVX1 u1 (.A(n0), .Y(n1));
+  NAND2X1 u2 (.A(n1), .B(b), .Y(n2));
+  DFFPOSX1 r1 (.CLK(clk), .D(n2), .Q(q1));
+  DFFPOSX1 r2 (.CLK(clk), .D(n2), .Q(q2));
+  DFFPOSX1 r3 (.CLK(clk), .D(n2), .Q(q3));
+endmodule
+"""
+
+
+class Lib:
+    """Just enough of the Liberty file, read with liberty-parser, for the hand computation."""
+
+    def __init__(self):
+        from liberty.parser import parse_liberty
+        self.lib = parse_liberty(toolchain.osu018_liberty().read_text())
+
+    def cell(self, name):
+        return next(c for c in self.lib.get_groups("cell") if str(c.args[0]).strip('"') == name)
+
+    def pin(self, cell, pin):
+        return next(p for p in self.cell(cell).get_groups("pin") if str(p.args[0]).strip('"') == pin)
+
+    def cap(self, cell, pin, edge):
+        return float(self.pin(cell, pin)[f"{edge}_capacitance"])
+
+    def arc(self, cell, out_pin, related, kind=None):
+        for t in self.pin(cell, out_pin).get_groups("timing"):
+            if str(t["related_pin"]).strip('"') == related and (
+                    kind is None or str(t["timing_type"]).strip('"') == kind):
+                return t
+        raise KeyError((cell, out_pin, related, kind))
+
+
+def lookup(group, x1, x2):
+    """Bilinear interpolation (linear extrapolation outside) of a 2-D Liberty table at
+    (index_1 = x1, index_2 = x2)."""
+    i1 = group.get_array("index_1")[0]
+    i2 = group.get_array("index_2")[0]
+    v = group.get_array("values")
+
+    def bracket(index, x):
+        k = int(np.clip(np.searchsorted(index, x) - 1, 0, len(index) - 2))
+        return k, (x - index[k]) / (index[k + 1] - index[k])
+    a, fa = bracket(i1, x1)
+    b, fb = bracket(i2, x2)
+    return ((1 - fa) * (1 - fb) * v[a, b] + fa * (1 - fb) * v[a + 1, b]
+            + (1 - fa) * fb * v[a, b + 1] + fa * fb * v[a + 1, b + 1])
+
+
+def hand_reg2reg(lib):
+    """Worst r0 -> r{1,2,3} path: clock-to-Q, two inverting cells, setup; both edges at Q."""
+    worst = 0.0
+    flip = {"rise": "fall", "fall": "rise"}
+    for q_edge in ("rise", "fall"):
+        # r0 clock to Q: table (load, clock slew 0); load = INVX1 A
+        clk_q = lib.arc("DFFPOSX1", "Q", "CLK")
+        load = lib.cap("INVX1", "A", q_edge)
+        t = lookup(clk_q.get_group(f"cell_{q_edge}"), load, 0.0)
+        slew = lookup(clk_q.get_group(f"{q_edge}_transition"), load, 0.0)
+        edge = q_edge
+        for cell, pin, load in (("INVX1", "A", None), ("NAND2X1", "A", None)):
+            edge = flip[edge]  # both cells are negative unate
+            if cell == "INVX1":
+                load = lib.cap("NAND2X1", "A", edge)
+                arc = lib.arc("INVX1", "Y", "A")
+            else:
+                load = 3 * lib.cap("DFFPOSX1", "D", edge)
+                arc = lib.arc("NAND2X1", "Y", "A")
+            t += lookup(arc.get_group(f"cell_{edge}"), load, slew)
+            slew = lookup(arc.get_group(f"{edge}_transition"), load, slew)
+        setup = lookup(lib.arc("DFFPOSX1", "D", "CLK", "setup_rising").get_group(
+            f"{edge}_constraint"), 0.0, slew)
+        worst = max(worst, t + setup)
+    return worst
+
+
+@needs_sta
+def test_register_path_matches_liberty_tables_by_hand(tmp_path):
+    nl = netlist_mod.GateNetlist(HAND_NETLIST, "hand", {
+        "r0": "DFFPOSX1", "u1": "INVX1", "u2": "NAND2X1", "r1": "DFFPOSX1", "r2": "DFFPOSX1",
+        "r3": "DFFPOSX1"})
+    r = timing.analyze(nl, tmp_path, period=5.0)
+    expected = hand_reg2reg(Lib())
+    assert 0.3 < expected < 2.0
+    assert r["reg2reg"]["critical_ns"] == pytest.approx(expected, abs=0.002)
+    # the worst of all paths is this one: port b reaches the NAND later than r0's output never does
+    assert r["critical_ns"] == pytest.approx(expected, abs=0.002)
+    assert r["slack_ns"] == pytest.approx(5.0 - expected, abs=0.002)
+    assert r["fmax_mhz"] == pytest.approx(1000 / expected, rel=5e-3)  # critical_ns is rounded to 1 ps
+    assert r["start"].startswith("top/r0") and r["end"].startswith("top/r")
+    assert set(r["path_ns"]) == {"top"}
+    assert r["area_total_um2"] == 4 * 96 + 16 + 24  # DFFPOSX1, INVX1, NAND2X1 areas
+
+
+REPORT = """Startpoint: acc__g1 (rising edge-triggered flip-flop clocked by clk)
+Endpoint: o__payload[3] (output port clocked by clk)
+Path Group: clk
+Path Type: max
+
+   Delay     Time   Description
+-----------------------------------------------------------
+   0.000    0.000   clock clk (rise edge)
+   0.000    0.000   clock network delay (ideal)
+   0.000    0.000 ^ acc__g1/CLK (DFFPOSX1)
+   0.250    0.250 v acc__g1/Q (DFFPOSX1)
+   1.500    1.750 ^ ts__g2/Y (INVX1)
+   0.000    1.750 ^ o__payload[3] (out)
+           1.750   data arrival time
+
+  10.000   10.000   clock clk (rise edge)
+   0.000   10.000   output external delay
+           10.000   data required time
+-----------------------------------------------------------
+          10.000   data required time
+          -1.750   data arrival time
+-----------------------------------------------------------
+           8.250   slack (MET)
+"""
+
+
+def test_parse_paths_and_components():
+    (path,) = timing.parse_paths(REPORT)
+    assert (path.startpoint, path.endpoint, path.arrival, path.slack) == (
+        "acc__g1", "o__payload[3]", 1.75, 8.25)
+    assert [s.pin for s in path.steps] == ["acc__g1/CLK", "acc__g1/Q", "ts__g2/Y", "o__payload[3]"]
+    nl = netlist_mod.GateNetlist("", "t", {"acc__g1": "DFFPOSX1", "ts__g2": "INVX1"})
+    assert timing.path_components(nl, path) == {"acc": 0.25, "ts": 1.5}
+    assert timing.point_component(nl, "o__payload[3]") == "port"
+    assert timing.point_component(nl, "acc__g1/CLK") == "acc"
