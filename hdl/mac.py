@@ -5,6 +5,10 @@ Dataflow (one beat = one block, ``last`` ends a dot product)::
     i.payload -> BlockDot (B multipliers, shared table, adder tree) -> [R3] -> BlockScaler
       -> [R1] -> Accumulator (register) -> TensorScale -> [R2] -> Binary32Result -> o.payload
 
+with, for ``pipeline >= 4``, Binary32Result = Binary32Normalize -> [R4] -> Binary32Round and,
+for ``pipeline >= 5``, TensorScale = TensorScaleProducts -> [R5] -> TensorScaleSum (the
+``|X| * m_t`` multiplier cut into two partial products and their sum).
+
 ``[Rk]`` is a pipeline register present when ``params.pipeline >= k``; the accumulator register is
 always there, so the latency (cycles from the edge that accepts the ``last`` beat to ``o.valid``) is
 ``1 + pipeline``. All registers advance together when ``advance = ~o.valid | o.ready``, and
@@ -23,7 +27,8 @@ from nvlut.spec.formats import BINARY32, E2M1, E4M3
 from .accumulator import STICKY_FLAGS, Accumulator, term_layout
 from .block_dot import BlockDot, block_sum_width
 from .block_scale import BlockScaler
-from .final_stage import Binary32Result, TensorScale, scaled_layout
+from .final_stage import (Binary32Normalize, Binary32Result, Binary32Round, TensorScale,
+                          TensorScaleProducts, TensorScaleSum, scaled_layout)
 from .lut_storage import storage_members
 
 #: fields of the output payload, LSB first
@@ -132,25 +137,54 @@ class NvlutMac(wiring.Component):
             with m.If(beat_term["valid"] & beat_term["last"]):
                 m.d.sync += t.eq(beat_term["t"])
 
-        m.submodules.tensor_scale = ts = TensorScale(p, self.acc_width)
         total = acc.total
-        m.d.comb += [ts.x.eq(total.value), ts.nan.eq(total.nan), ts.inf_pos.eq(total.inf_pos),
-                     ts.inf_neg.eq(total.inf_neg), ts.t.eq(t)]
-        scaled = _stage(m, p.pipeline >= 2, advance, "scaled_reg", {
-            "valid": done, "scaled": ts.result,
-            "ecc_corrected": total.ecc_corrected, "ecc_uncorrectable": total.ecc_uncorrectable})
-
-        m.submodules.result = res = Binary32Result(scaled_layout(p, self.acc_width))
-        m.d.comb += res.scaled.eq(scaled["scaled"])
+        ecc = {"ecc_corrected": total.ecc_corrected, "ecc_uncorrectable": total.ecc_uncorrectable}
+        scaled = self._tensor_scale(m, p, advance, {"valid": done, **ecc}, {
+            "x": total.value, "nan": total.nan, "inf_pos": total.inf_pos,
+            "inf_neg": total.inf_neg, "t": t})
+        scaled = _stage(m, p.pipeline >= 2, advance, "scaled_reg", scaled)
+        res = self._result(m, p, advance, scaled)
         out = self.o.payload
         m.d.comb += [
-            self.o.valid.eq(scaled["valid"]),
-            out.y.eq(res.y),
-            out.invalid.eq(res.invalid),
-            out.overflow.eq(res.overflow),
-            out.underflow.eq(res.underflow),
-            out.inexact.eq(res.inexact),
-            out.ecc_corrected.eq(scaled["ecc_corrected"]),
-            out.ecc_uncorrectable.eq(scaled["ecc_uncorrectable"]),
+            self.o.valid.eq(res["valid"]),
+            out.y.eq(res["y"]),
+            out.invalid.eq(res["invalid"]),
+            out.overflow.eq(res["overflow"]),
+            out.underflow.eq(res["underflow"]),
+            out.inexact.eq(res["inexact"]),
+            out.ecc_corrected.eq(res["ecc_corrected"]),
+            out.ecc_uncorrectable.eq(res["ecc_uncorrectable"]),
         ]
         return m
+
+    def _tensor_scale(self, m, p, advance, side, inputs):
+        """``side`` (valid and flags travelling along) and ``scaled`` (the :class:`TensorScale`
+        result of ``inputs``), with register R5 inside the multiplier when ``pipeline >= 5``."""
+        if p.pipeline < 5:
+            m.submodules.tensor_scale = ts = TensorScale(p, self.acc_width)
+            m.d.comb += [getattr(ts, k).eq(v) for k, v in inputs.items()]
+            return {**side, "scaled": ts.result}
+        m.submodules.tensor_scale = ts = TensorScaleProducts(p, self.acc_width)
+        m.d.comb += [getattr(ts, k).eq(v) for k, v in inputs.items()]
+        partial = _stage(m, True, advance, "partial_reg", {**side, "partial": ts.partial})
+        m.submodules.tensor_scale_sum = tss = TensorScaleSum(p, self.acc_width)
+        m.d.comb += tss.partial.eq(partial.pop("partial"))
+        return {**partial, "scaled": tss.result}
+
+    def _result(self, m, p, advance, scaled):
+        """``y`` and its flags from ``scaled`` (with the side values passed on), with register R4
+        between normalization and rounding when ``pipeline >= 4``."""
+        layout = scaled_layout(p, self.acc_width)
+        names = ("y", "invalid", "overflow", "underflow", "inexact")
+        side = {k: v for k, v in scaled.items() if k != "scaled"}
+        if p.pipeline < 4:
+            m.submodules.result = res = Binary32Result(layout)
+            m.d.comb += res.scaled.eq(scaled["scaled"])
+            return {**side, **{k: getattr(res, k) for k in names}}
+        m.submodules.normalize = norm = Binary32Normalize(layout)
+        m.d.comb += norm.scaled.eq(scaled["scaled"])
+        normalized = _stage(m, True, advance, "normalized_reg",
+                            {**side, "normalized": norm.normalized})
+        m.submodules.result = rnd = Binary32Round(layout)
+        m.d.comb += rnd.normalized.eq(normalized.pop("normalized"))
+        return {**normalized, **{k: getattr(rnd, k) for k in names}}

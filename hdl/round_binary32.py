@@ -1,7 +1,7 @@
 """Round an exact value ``mag * 2^exp`` once to binary32, round-to-nearest-even (IEEE 754)."""
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal
-from amaranth.lib import wiring
+from amaranth.hdl import Cat, Const, Module, Mux, Shape, Signal
+from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from .leading_zeros import LeadingZeros
@@ -13,28 +13,55 @@ INF_BITS = 0x7F800000
 BINARY32_MAG_BITS = 31
 
 
-class RoundBinary32(wiring.Component):
-    """``bits`` = the magnitude bits (exponent and mantissa fields) of ``RNE(mag * 2^exp)``.
+def exponent_shape(mag_width, exp_shape):
+    """Shape of the unbiased exponent of the leading one of ``mag * 2^exp``."""
+    exp_lo = -(1 << (exp_shape.width - 1)) if exp_shape.signed else 0
+    exp_hi = (1 << (exp_shape.width - exp_shape.signed)) - 1
+    return Shape.cast(range(exp_lo - 1, exp_hi + mag_width))
 
-    Gradual underflow (subnormal results), overflow to Inf (``bits = 0x7F800000``). Flags follow
-    docs/numerics.md 2.3 for a finite exact value: ``inexact`` (the result differs from
-    ``mag * 2^exp``), ``overflow`` (rounded to Inf), ``underflow`` (``0 < mag * 2^exp < 2^-126``
-    and inexact: tininess before rounding). ``mag == 0`` gives ``bits = 0`` and no flags.
 
-    Steps: normalize (leading-zero count and left shift) so the top bit is the leading one, giving
-    the unbiased exponent ``E``; below ``2^-126`` shift right by ``-126 - E`` (at most 25 places,
-    past which only the sticky bit remains); keep 24 significand bits, the round bit and a sticky
-    bit; add the rounding increment to ``(E + 126) << 23 | significand`` so that a carry out of the
-    significand bumps the exponent (and a subnormal that rounds up becomes normal) for free.
-    """
+def normalized_layout(mag_width, exp_shape):
+    """What :class:`NormalizeBinary32` hands to :class:`RoundNormalized` (the place for a pipeline
+    register between normalization and rounding): ``norm`` (``mag`` shifted left so that its top
+    bit is the leading one), ``exponent`` (of that leading one), ``zero`` (``mag == 0``)."""
+    return data.StructLayout({"norm": mag_width, "exponent": exponent_shape(mag_width, exp_shape),
+                              "zero": 1})
+
+
+class NormalizeBinary32(wiring.Component):
+    """First half of :class:`RoundBinary32`: leading-zero count and left shift of ``mag``."""
+
+    def __init__(self, mag_width, exp_shape):
+        self.mag_width = mag_width
+        super().__init__({
+            "mag": In(mag_width),
+            "exp": In(exp_shape),
+            "n": Out(normalized_layout(mag_width, exp_shape)),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        width = self.mag_width
+        m.submodules.lzc = lzc = LeadingZeros(width)
+        m.d.comb += [
+            lzc.x.eq(self.mag),
+            self.n.norm.eq(self.mag << lzc.count),
+            self.n.exponent.eq(width - 1 - lzc.count + self.exp),
+            self.n.zero.eq(lzc.zero),
+        ]
+        return m
+
+
+class RoundNormalized(wiring.Component):
+    """Second half of :class:`RoundBinary32`: from a :func:`normalized_layout` value, the subnormal
+    shift, round-to-nearest-even and the flags (see :class:`RoundBinary32`)."""
 
     def __init__(self, mag_width, exp_shape):
         if mag_width < SIG_BITS + 2:
             raise ValueError(f"mag_width: {mag_width} is too narrow; use at least {SIG_BITS + 2}")
         self.mag_width = mag_width
         super().__init__({
-            "mag": In(mag_width),
-            "exp": In(exp_shape),
+            "n": In(normalized_layout(mag_width, exp_shape)),
             "bits": Out(BINARY32_MAG_BITS),
             "overflow": Out(1),
             "underflow": Out(1),
@@ -45,19 +72,11 @@ class RoundBinary32(wiring.Component):
         m = Module()
         width = self.mag_width
         keep = SIG_BITS + 1  # significand and round bit
-        m.submodules.lzc = lzc = LeadingZeros(width)
-        normalized = Signal(width)
-        exp_shape = self.exp.shape()
-        exp_lo = -(1 << (exp_shape.width - 1)) if exp_shape.signed else 0
-        exp_hi = (1 << (exp_shape.width - exp_shape.signed)) - 1
-        exponent = Signal(range(exp_lo - 1, exp_hi + width))  # of the leading one
+        normalized, exponent = self.n.norm, self.n.exponent
         tiny = Signal()
         shift = Signal(range(keep + 1))
         shifted = Signal(2 * keep)
         m.d.comb += [
-            lzc.x.eq(self.mag),
-            normalized.eq(self.mag << lzc.count),
-            exponent.eq(width - 1 - lzc.count + self.exp),
             tiny.eq(exponent < EMIN),
             shift.eq(Mux(~tiny, 0, Mux(exponent < EMIN - keep, keep, EMIN - exponent))),
             shifted.eq(Cat(Const(0, keep), normalized[width - keep:]) >> shift),
@@ -74,11 +93,51 @@ class RoundBinary32(wiring.Component):
         ]
         overflow = rounded >= INF_BITS
         inexact = round_bit | sticky
-        nonzero = ~lzc.zero
+        nonzero = ~self.n.zero
         m.d.comb += [
-            self.bits.eq(Mux(lzc.zero, 0, Mux(overflow, INF_BITS, rounded))),
+            self.bits.eq(Mux(self.n.zero, 0, Mux(overflow, INF_BITS, rounded))),
             self.overflow.eq(nonzero & overflow),
             self.inexact.eq(nonzero & (inexact | overflow)),
             self.underflow.eq(nonzero & tiny & inexact),
         ]
+        return m
+
+
+class RoundBinary32(wiring.Component):
+    """``bits`` = the magnitude bits (exponent and mantissa fields) of ``RNE(mag * 2^exp)``.
+
+    Gradual underflow (subnormal results), overflow to Inf (``bits = 0x7F800000``). Flags follow
+    docs/numerics.md 2.3 for a finite exact value: ``inexact`` (the result differs from
+    ``mag * 2^exp``), ``overflow`` (rounded to Inf), ``underflow`` (``0 < mag * 2^exp < 2^-126``
+    and inexact: tininess before rounding). ``mag == 0`` gives ``bits = 0`` and no flags.
+
+    Steps: normalize (:class:`NormalizeBinary32`: leading-zero count and left shift) so the top bit
+    is the leading one, giving the unbiased exponent ``E``; then (:class:`RoundNormalized`) below
+    ``2^-126`` shift right by ``-126 - E`` (at most 25 places, past which only the sticky bit
+    remains); keep 24 significand bits, the round bit and a sticky bit; add the rounding increment
+    to ``(E + 126) << 23 | significand`` so that a carry out of the significand bumps the exponent
+    (and a subnormal that rounds up becomes normal) for free.
+    """
+
+    def __init__(self, mag_width, exp_shape):
+        if mag_width < SIG_BITS + 2:
+            raise ValueError(f"mag_width: {mag_width} is too narrow; use at least {SIG_BITS + 2}")
+        self.mag_width = mag_width
+        self.exp_shape = exp_shape
+        super().__init__({
+            "mag": In(mag_width),
+            "exp": In(exp_shape),
+            "bits": Out(BINARY32_MAG_BITS),
+            "overflow": Out(1),
+            "underflow": Out(1),
+            "inexact": Out(1),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.normalize = norm = NormalizeBinary32(self.mag_width, self.exp_shape)
+        m.submodules.round = rnd = RoundNormalized(self.mag_width, self.exp_shape)
+        m.d.comb += [norm.mag.eq(self.mag), norm.exp.eq(self.exp), rnd.n.eq(norm.n)]
+        m.d.comb += [getattr(self, k).eq(getattr(rnd, k))
+                     for k in ("bits", "overflow", "underflow", "inexact")]
         return m

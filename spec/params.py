@@ -20,7 +20,7 @@ LUT_STORAGE = ("rom", "ram")
 BLOCK_RANGE = (4, 128)
 DEFAULT_BLOCK = 16
 MAX_BLOCKS_RANGE = (1, 1 << 20)
-PIPELINE_RANGE = (0, 3)
+PIPELINE_RANGE = (0, 5)
 
 
 def _choice(name, value, allowed):

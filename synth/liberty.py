@@ -5,7 +5,7 @@ Parsed once per process (0.2 s); :func:`cell_areas` is what the per-component ar
 
 import functools
 
-from ..gen import toolchain
+from ..util import toolchain
 
 
 @functools.lru_cache(maxsize=1)

@@ -57,6 +57,7 @@ def test_generate_rejects_bad_parameters(tmp_path, capsys, argv, parameter):
               pipeline=3),
     MacParams(weights="fp16", weight_scaling="block", multiplier="lut", lut_storage="ram",
               pipeline=2, max_blocks=1 << 20),
+    MacParams(weights="fp16", weight_scaling="tensor", multiplier="mul", pipeline=5),
 ], ids=lambda p: p.name)
 def test_lint_other_configurations(tmp_path, params):
     """Configurations outside the default set (pipeline depths, odd B, RAM tables) lint clean."""

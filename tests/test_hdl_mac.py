@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import nvlut.golden as golden
-from nvlut.spec.params import MacParams
+from nvlut.spec.params import PIPELINE_RANGE, MacParams
 from nvlut.verif.amaranth_stream import stream
 
 ONE_E2M1, ONE_E4M3 = 0x2, 0x38
@@ -133,8 +133,12 @@ def _fp16_directed():
     return params, cases.arrays()
 
 
-def test_final_stage_directed():
+@pytest.mark.parametrize("pipeline", [0, PIPELINE_RANGE[1]])
+def test_final_stage_directed(pipeline):
+    """The directed final-stage cases, also through the deepest pipeline (the multiplier and the
+    rounder cut by registers)."""
     params, arrays = _fp16_directed()
+    params = params.replace(pipeline=pipeline)
     _, ref_flags, _ = check(params, arrays)
     assert all(ref_flags[name].any() for name in FLAG_NAMES)
 
@@ -157,6 +161,8 @@ def test_accumulator_bound():
     MacParams(weights="fp8", weight_scaling="tensor", multiplier="fulllut", pipeline=3),
     MacParams(weights="fp16", weight_scaling="tensor", multiplier="mul", pipeline=2, block=8),
     MacParams(lut_storage="ram", pipeline=0, block=8),
+    MacParams(weights="fp16", weight_scaling="tensor", block=4, pipeline=PIPELINE_RANGE[1]),
+    MacParams(block=8, pipeline=4),
 ], ids=lambda p: p.name)
 def test_random_stream_with_backpressure(params):
     rng = np.random.default_rng(11)
@@ -164,7 +170,7 @@ def test_random_stream_with_backpressure(params):
     check(params, arrays, ready=0.6, valid=0.7, seed=5)
 
 
-@pytest.mark.parametrize("pipeline", [0, 1, 2, 3])
+@pytest.mark.parametrize("pipeline", range(PIPELINE_RANGE[0], PIPELINE_RANGE[1] + 1))
 def test_latency_and_throughput(pipeline):
     """With o.ready high and i.valid high throughout: no stalls, latency = 1 + pipeline."""
     params = MacParams(block=4, pipeline=pipeline)
