@@ -11,7 +11,7 @@ import json
 import pathlib
 
 from nvlut.spec.formats import WEIGHTS
-from nvlut.spec.params import MULTIPLIERS, MacParams
+from nvlut.spec.params import MULTIPLIERS, PIPELINE_RANGE, MacParams
 
 from . import truth_table
 
@@ -86,3 +86,22 @@ def mac_designs(manifest_path):
         verilog = (manifest_path.parent / entry["file"]).read_text()
         out.append(Design(entry["name"], "mac", dict(entry["params"]), verilog))
     return out
+
+
+def pipeline_sweep(existing=()):
+    """The reference design at every pipeline depth (kind ``mac_sweep``), except the depths
+    whose design is in ``existing`` (names, e.g. the manifest's MACs)."""
+    from nvlut.gen.generate import verilog_for
+
+    out = []
+    for depth in range(PIPELINE_RANGE[0], PIPELINE_RANGE[1] + 1):
+        params = MacParams(pipeline=depth)
+        if params.name not in existing:
+            out.append(Design(params.name, "mac_sweep", params.as_dict(), verilog_for(params)[0]))
+    return out
+
+
+def sweep_params():
+    """Parameter dicts of the pipeline sweep, shallowest first (reference design, every depth)."""
+    return [MacParams(pipeline=d).as_dict()
+            for d in range(PIPELINE_RANGE[0], PIPELINE_RANGE[1] + 1)]

@@ -40,7 +40,11 @@ def add_arguments(parser):
     parser.add_argument("--out", type=pathlib.Path, default=DEFAULT_OUT,
                         help=f"output directory (default {DEFAULT_OUT})")
     parser.add_argument("--quick", action="store_true",
-                        help="fp4 multipliers and the reference MAC only, no lower bound")
+                        help="fp4 multipliers and the reference MAC only, no lower bound, no "
+                             "place and route")
+    parser.add_argument("--full", action="store_true",
+                        help="place and route every MAC design (default: the reference design "
+                             "and the pipeline sweep only)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,7 +85,75 @@ def _equiv_tasks(weights_list, out, cache):
     return tasks
 
 
-def collect_tasks(manifest, out, quick):
+def _timing_tasks(design_list, out, cache):
+    """Static timing (OSU018 netlist + OpenSTA) of each design; a record saying what is missing
+    when the cells or OpenSTA are not installed."""
+    from . import timing
+    from .netlist import osu018_netlist
+
+    missing = timing.missing_tools()
+    tasks = []
+    for design in design_list:
+        workdir = out / "work" / design.name / "sta"
+
+        def run(design=design, workdir=workdir):
+            if missing:
+                return {"design": design, "flow": "sta", "cached": True, "seconds": 0,
+                        "targets": {"sta": {"missing": missing}}}
+            start = time.monotonic()
+            netlist = osu018_netlist(design.verilog.encode(), workdir / "netlist", cache, TIMEOUT)
+            result = timing.analyze(netlist, workdir, cache=cache)
+            return {"design": design, "flow": "sta", "cached": False,
+                    "seconds": round(time.monotonic() - start, 1),
+                    "targets": timing.as_targets(result, design.params["block"])}
+        tasks.append(Task(f"{design.name} sta", run))
+    return tasks
+
+
+def _pnr_tasks(design_devices, out, cache):
+    """Place and route of ``(design, device name)`` pairs (:mod:`nvlut.synth.pnr`)."""
+    from nvlut.spec.params import MacParams
+
+    from . import pnr
+
+    tasks = []
+    for design, device in design_devices:
+        workdir = out / "work" / design.name / device
+
+        def run(design=design, device=device, workdir=workdir):
+            verilog = pnr.wrapped_verilog(MacParams(**design.params))
+            return {"design": design, "flow": device,
+                    **pnr.run(verilog, device, workdir, cache, TIMEOUT)}
+        tasks.append(Task(f"{design.name} {device}", run))
+    return tasks
+
+
+#: place and route by default: every sweep depth on the iCE40, the reference design on the ECP5;
+#: with --full also every MAC design on both (ECP5 45F for the larger ones)
+SWEEP_DEVICES = ("ice40_hx8k",)
+REFERENCE_DEVICES = ("ice40_hx8k", "ecp5_25f")
+FULL_DEVICES = ("ice40_hx8k", "ecp5_45f")
+
+
+def _pnr_plan(macs, sweep, full):
+    from nvlut.spec.params import MacParams
+
+    reference = MacParams().name
+    plan = []
+    for design in macs + sweep:
+        devices = set()
+        if design.name == reference:
+            devices.update(REFERENCE_DEVICES)
+        if design.kind == "mac_sweep" or (
+                design.params == dict(MacParams().as_dict(), pipeline=design.params["pipeline"])):
+            devices.update(SWEEP_DEVICES)
+        if full and design.kind == "mac":
+            devices.update(FULL_DEVICES)
+        plan += [(design, d) for d in sorted(devices)]
+    return plan
+
+
+def collect_tasks(manifest, out, quick, full=False):
     """Every task of one ``nvlut synth`` run, longest first."""
     from . import designs
     from .cache import Cache
@@ -92,8 +164,11 @@ def collect_tasks(manifest, out, quick):
     macs = designs.mac_designs(manifest) if manifest.exists() else []
     if quick:
         macs = macs[:1]
+    sweep = [] if quick else designs.pipeline_sweep({d.name for d in macs})
     tables = [] if quick else designs.truth_table_designs()
-    tasks = _design_tasks(macs, DESIGN_FLOWS, out, cache)
+    tasks = [] if quick else _pnr_tasks(_pnr_plan(macs, sweep, full), out, cache)
+    tasks += _design_tasks(macs, DESIGN_FLOWS, out, cache)
+    tasks += _timing_tasks(macs + sweep, out, cache)
     tasks += _equiv_tasks(QUICK_WEIGHTS if quick else EQUIV_WEIGHTS, out, cache)
     tasks += _design_tasks(multipliers + tables, DESIGN_FLOWS, out, cache)
     if not quick:
@@ -130,7 +205,12 @@ def _status(result):
         e = result["equivalence"]
         verdict = "proved" if e["equivalent"] else f"DIFFER at {e['counterexample']}"
         return f"{verdict} ({'cached' if e['cached'] else str(e['seconds']) + ' s'})"
-    return "cached" if result["cached"] else f"{result['seconds']} s"
+    done = "cached" if result["cached"] else f"{result['seconds']} s"
+    figures = [f"{name} {m['fmax_mhz']} MHz" for name, m in result["targets"].items()
+               if isinstance(m, dict) and "fmax_mhz" in m]
+    figures += [f"{name}: {m.get('missing') or m.get('error')}"
+                for name, m in result["targets"].items() if "missing" in m or "error" in m]
+    return done + (f" ({'; '.join(figures)})" if figures else "")
 
 
 def run(args):
@@ -140,7 +220,7 @@ def run(args):
     if args.jobs < 1:
         raise ValueError(f"jobs: {args.jobs} is not allowed; use an integer >= 1")
     executor.check(args.jobs, args.scheduler)
-    tasks, have_macs = collect_tasks(args.manifest, args.out, args.quick)
+    tasks, have_macs = collect_tasks(args.manifest, args.out, args.quick, args.full)
     if not have_macs:
         print(f"nvlut synth: {args.manifest} not found; run `nvlut verilog` (make verilog) for the "
               "MAC designs. Synthesizing the element multipliers only.", flush=True)

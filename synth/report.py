@@ -23,7 +23,8 @@ PAPER_CLAIMS = (
 )
 
 VARIANT_ORDER = ("lut", "fulllut", "mul", "truth_table")
-TARGETS = ("cmos", "depth", "osu018", "ice40", "xilinx", "xilinx_nodsp", "lower_bound")
+TARGETS = ("cmos", "depth", "osu018", "ice40", "xilinx", "xilinx_nodsp", "lower_bound", "sta",
+           "sta_components", "ice40_hx8k", "ecp5_25f", "ecp5_45f")
 
 # (target, metric, column title) of the side-by-side tables
 MULTIPLIER_COLUMNS = (
@@ -83,6 +84,7 @@ def records_from_results(results):
                 records.append({"design": d.name, "kind": d.kind, "params": d.params,
                                 "target": target, "metric": metric, "value": value})
     records.sort(key=lambda x: (x["kind"], x["design"], TARGETS.index(x["target"]), x["metric"]))
+    # designs of the pipeline sweep that are not in the manifest come as kind `mac_sweep`
     equivalences.sort(key=lambda x: (x["gold"], x["gate"]))
     return records, equivalences
 
@@ -285,12 +287,16 @@ def _paper_section(t):
 
 
 def markdown(records, equivalences):
+    from . import report_timing as rt
+
     t = Table(records)
     lines = ["# nvlut synthesis report", "",
              f"Yosys: {YOSYS_VERSION}. Metrics and flows: docs/synthesis.md. Charts: "
-             "multipliers.png, macs.png.", ""]
+             "multipliers.png, macs.png, pipeline.png.", ""]
     for section in (_multiplier_section(t), _lower_bound_section(t), _equivalence_section(
-            equivalences), _mac_section(t), _paper_section(t)):
+            equivalences), _mac_section(t), rt.timing_section(t),
+            rt.pnr_section(t), rt.pipeline_section(t),
+            _paper_section(t)):
         lines += section
     return "\n".join(lines).rstrip() + "\n"
 
@@ -366,6 +372,9 @@ def write_reports(results, out):
     charts = {"multipliers.png": multiplier_chart} if t.of_kind("multiplier") else {}
     if t.of_kind("mac"):
         charts["macs.png"] = mac_chart
+    from . import report_timing
+    if report_timing.sweep_rows(t):
+        charts["pipeline.png"] = report_timing.pipeline_chart
     for name, make in charts.items():
         fig = make(t)
         files[name] = png_bytes(fig)
@@ -386,15 +395,20 @@ def headline_text(data):
         rows.append([f"multiplier {params['weights']} {params['multiplier']}",
                      fmt_count(t.value(name, *AREA)), fmt_count(t.value(name, "xilinx", "lut")),
                      fmt_count(t.value(name, "depth", "levels"))])
+    rows = [r + ["-"] for r in rows]
     for name, params in t.of_kind("mac"):
-        rows.append([f"MAC {_config_label(params)}", fmt_count(_mac_total(t, name)),
-                     fmt_count(t.value(name, "xilinx", "lut")),
-                     fmt_count(t.value(name, "depth", "levels"))])
-    header = ["design", "CMOS tr.", "7s LUT", "depth"]
+        rows.append([f"MAC {_config_label(params)} p{params['pipeline']}",
+                     fmt_count(_mac_total(t, name)), fmt_count(t.value(name, "xilinx", "lut")),
+                     fmt_count(t.value(name, "depth", "levels")),
+                     fmt_count(t.value(name, "sta", "fmax_mhz"))])
+    header = ["design", "CMOS tr.", "7s LUT", "depth", "OSU018 Fmax MHz"]
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
     for row in [header] + rows:
         lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
                                for i, (c, w) in enumerate(zip(row, widths))))
+    missing = next((r["value"] for r in data["records"] if r["metric"] == "missing"), None)
+    if missing:
+        lines.append(f"static timing not run: {missing}")
     proved = [e for e in data.get("equivalence", []) if e["equivalent"]]
     if data.get("equivalence"):
         lines.append(f"equivalence: {len(proved)}/{len(data['equivalence'])} multiplier pairs "

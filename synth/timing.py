@@ -197,3 +197,30 @@ def analyze(netlist, workdir, period=STATED_PERIOD_NS, cache=None):
     if cache is not None:
         cache.put(key, result)
     return result
+
+
+def missing_tools():
+    """Why static timing cannot run here (the ``ToolMissing`` messages), or None."""
+    from ..util import toolchain
+
+    reasons = []
+    for tool in ("osu018", "opensta"):
+        try:
+            toolchain.require(tool)
+        except toolchain.ToolMissing as exc:
+            reasons.append(str(exc))
+    return "; ".join(reasons) or None
+
+
+def as_targets(result, block):
+    """Report records of an :func:`analyze` result for a design of block size ``block``: target
+    ``sta`` (scalars, with ``gmacs`` = ``block * fmax`` element MACs per second / 1e9) and target
+    ``sta_components`` (``area_um2:<component class>``, ``path_ns:<component class>``)."""
+    sta = {k: v for k, v in result.items() if not isinstance(v, dict)}
+    sta["gmacs"] = round(block * result["fmax_mhz"] / 1000.0, 3)
+    for k, v in result.get("reg2reg", {}).items():
+        if k in ("critical_ns", "fmax_mhz", "start", "end", "start_component", "end_component"):
+            sta[f"reg2reg_{k}"] = v
+    components = {f"area_um2:{k}": v for k, v in result["area_um2"].items()}
+    components.update({f"path_ns:{k}": v for k, v in result["path_ns"].items()})
+    return {"sta": sta, "sta_components": components}

@@ -5,7 +5,7 @@ checked on a report excerpt, and the per-component attribution on a mapped desig
 import numpy as np
 import pytest
 
-from nvlut.gen import toolchain
+from nvlut.util import toolchain
 from nvlut.synth import netlist as netlist_mod
 from nvlut.synth import timing
 
@@ -146,3 +146,81 @@ def test_parse_paths_and_components():
     assert timing.path_components(nl, path) == {"acc": 0.25, "ts": 1.5}
     assert timing.point_component(nl, "o__payload[3]") == "port"
     assert timing.point_component(nl, "acc__g1/CLK") == "acc"
+
+
+NEXTPNR_REPORT = {
+    "fmax": {"clk$SB_IO_IN_$glb_clk": {"achieved": 36.4245, "constraint": 100}},
+    "utilization": {"ICESTORM_LC": {"available": 7680, "used": 6617},
+                    "ICESTORM_RAM": {"available": 32, "used": 0}},
+    "critical_paths": [{"from": "posedge clk", "to": "posedge clk", "path": [
+        {"delay": 0.54, "type": "clk-to-q",
+         "from": {"cell": "core.normalized_SB_DFFESR_Q_9_D_SB_LUT4_O_LC", "port": "O"},
+         "to": {"cell": "core.normalized_SB_DFFESR_Q_9_D_SB_LUT4_O_LC", "port": "O"}},
+        {"delay": 2.5, "type": "logic",
+         "from": {"cell": "$nextpnr_ICESTORM_LC_8", "port": "I1"},
+         "to": {"cell": "core.block_dot.lane3.x_LC", "port": "O"}},
+        {"delay": 1.0, "type": "routing",
+         "from": {"cell": "core.block_dot.lane3.x_LC", "port": "O"},
+         "to": {"cell": "sout_SB_DFFESR_Q_D_SB_LUT4_O_LC", "port": "I0"}}]}],
+}
+
+
+def test_nextpnr_report():
+    from nvlut.synth import pnr
+    m = pnr.parse_report(NEXTPNR_REPORT)
+    assert m["fmax_mhz"] == 36.42 and m["target_mhz"] == 100
+    assert (m["ICESTORM_LC"], m["ICESTORM_LC_avail"]) == (6617, 7680)
+    assert "ICESTORM_RAM" not in m  # unused resources are left out
+    assert (m["start_component"], m["end_component"], m["critical_ns"]) == ("top", "wrapper", 4.04)
+    assert pnr.component_of("core.block_dot.lane3.x_LC") == "block_dot__laneN"
+    assert pnr.component_of("$abc$123$lut") == "?"
+
+
+def _records(**sta):
+    from nvlut.spec.params import MacParams
+    out = []
+    for depth, fmax in ((1, 41.1), (5, 104.2)):
+        p = MacParams(pipeline=depth)
+        metrics = {"sta": {"fmax_mhz": fmax, "critical_ns": round(1000 / fmax, 3),
+                           "slack_ns": 0.4, "start_component": "accumulator",
+                           "end_component": "port", "gmacs": 16 * fmax / 1000,
+                           "area_total_um2": 100.0, **sta},
+                   "sta_components": {"area_um2:tensor_scale": 60.0, "area_um2:top": 40.0,
+                                      "path_ns:tensor_scale": 9.0},
+                   "ice40_hx8k": {"fits": 1, "fmax_mhz": 14.67 * depth, "ICESTORM_LC": 7000,
+                                  "ICESTORM_LC_avail": 7680, "start_component": "accumulator",
+                                  "end_component": "wrapper", "critical_ns": 68.2}}
+        for target, values in metrics.items():
+            out += [{"design": p.name, "kind": "mac", "params": p.as_dict(), "target": target,
+                     "metric": k, "value": v} for k, v in values.items()]
+    return out
+
+
+def test_report_sections():
+    from nvlut.synth import report
+    md = report.markdown(_records(), [])
+    assert "| `fp4_block_b16_lut_rom_none_mb256_p5` | 6 | 9.60 | 104 |" in md
+    assert "60% / 9.0 ns" in md  # the final stage's area share and path delay
+    assert "OSU018: the shallowest depth reaching 100 MHz is 5." in md
+    assert "iCE40 HX8K: no depth reaches 100 MHz; the best is 73.3 MHz at depth 5." in md
+    assert "LC 7,000/7,680" in md and "synthesis-only" in md
+
+
+def test_report_says_when_timing_tools_are_missing():
+    from nvlut.synth import report
+    from nvlut.spec.params import MacParams
+    p = MacParams()
+    rec = [{"design": p.name, "kind": "mac", "params": p.as_dict(), "target": "sta",
+            "metric": "missing", "value": "OpenSTA: no 'sta' executable found"}]
+    md = report.markdown(rec, [])
+    assert "**Not run: OpenSTA: no 'sta' executable found**" in md
+    assert "static timing not run: OpenSTA" in report.headline_text({"records": rec})
+
+
+def test_missing_opensta_is_named(monkeypatch, tmp_path):
+    from nvlut.synth import designs, flow
+    monkeypatch.setenv("NVLUT_STA", str(tmp_path / "no-sta"))
+    assert "OpenSTA" in timing.missing_tools()
+    design = designs.Design("d", "mac", {"block": 16}, "module d; endmodule\n")
+    (task,) = flow._timing_tasks([design], tmp_path, None)
+    assert "OpenSTA" in task.run()["targets"]["sta"]["missing"]
