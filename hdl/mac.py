@@ -9,15 +9,21 @@ with, for ``pipeline >= 4``, Binary32Result = Binary32Normalize -> [R4] -> Binar
 for ``pipeline >= 5``, TensorScale = TensorScaleProducts -> [R5] -> TensorScaleSum (the
 ``|X| * m_t`` multiplier cut into two partial products and their sum).
 
+With ``final_stage = "iterative"`` an :class:`~nvlut.hdl.iterative_scale.IterativeTensorScale`
+replaces TensorScale: the product takes ``ITERATIVE_EXTRA_LATENCY`` more cycles, during which the
+next dot product accumulates; the front of the pipeline (up to the accumulator, ``i.ready``) stalls
+only when a dot product would end while the unit is still busy.
+
 ``[Rk]`` is a pipeline register present when ``params.pipeline >= k``; the accumulator register is
 always there, so the latency (cycles from the edge that accepts the ``last`` beat to ``o.valid``) is
 ``1 + pipeline``. All registers advance together when ``advance = ~o.valid | o.ready``, and
 ``i.ready = advance``: one block per cycle while ``i.valid`` and ``o.ready`` are high, and
-everything holds still while the output waits. ``t`` travels with every beat and is taken from the
+everything holds still while the output waits (plus ``ITERATIVE_EXTRA_LATENCY`` for the
+iterative final stage). ``t`` travels with every beat and is taken from the
 ``last`` one.
 """
 
-from amaranth.hdl import Module, Signal
+from amaranth.hdl import Cat, Module, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -29,6 +35,7 @@ from .block_dot import BlockDot, block_sum_width
 from .block_scale import BlockScaler
 from .final_stage import (Binary32Normalize, Binary32Result, Binary32Round, TensorScale,
                           TensorScaleProducts, TensorScaleSum, scaled_layout)
+from .iterative_scale import ITERATIVE_EXTRA_LATENCY, IterativeTensorScale
 from .lut_storage import storage_members
 
 #: fields of the output payload, LSB first
@@ -89,7 +96,8 @@ class NvlutMac(wiring.Component):
     def __init__(self, params):
         self.params = params
         self.acc_width = mac_accumulator_width(params)
-        self.latency = 1 + params.pipeline
+        self.latency = 1 + params.pipeline + (
+            ITERATIVE_EXTRA_LATENCY if params.final_stage == "iterative" else 0)
         members = {
             "i": In(stream.Signature(input_layout(params))),
             "o": Out(stream.Signature(OUTPUT_LAYOUT)),
@@ -101,7 +109,11 @@ class NvlutMac(wiring.Component):
         m = Module()
         p = self.params
         advance = Signal()
-        m.d.comb += [advance.eq(~self.o.valid | self.o.ready), self.i.ready.eq(advance)]
+        m.d.comb += advance.eq(~self.o.valid | self.o.ready)
+        # the registers up to the accumulator move with `front`: `advance`, unless an iterative
+        # final stage is still busy when a dot product ends (see _iterative_scale)
+        front = advance if p.final_stage == "parallel" else Signal()
+        m.d.comb += self.i.ready.eq(front)
         beat = self.i.payload
 
         m.submodules.block_dot = bd = BlockDot(p)
@@ -112,7 +124,7 @@ class NvlutMac(wiring.Component):
             wiring.connect(m, wiring.flipped(self.fault), bd.fault)
 
         scales = {"sa": beat.sa, **({"sw": beat.sw} if p.block_scaled else {})}
-        block = _stage(m, p.pipeline >= 3, advance, "block_reg", {
+        block = _stage(m, p.pipeline >= 3, front, "block_reg", {
             "valid": self.i.valid, "last": beat.last, "t": beat.t, "s": bd.s, **scales,
             **{name: getattr(bd, name) for name in STICKY_FLAGS}})
 
@@ -124,24 +136,28 @@ class NvlutMac(wiring.Component):
                      term.inf_pos.eq(sc.term_inf_pos), term.inf_neg.eq(sc.term_inf_neg),
                      term.ecc_corrected.eq(block["ecc_corrected"]),
                      term.ecc_uncorrectable.eq(block["ecc_uncorrectable"])]
-        beat_term = _stage(m, p.pipeline >= 1, advance, "term_reg", {
+        beat_term = _stage(m, p.pipeline >= 1, front, "term_reg", {
             "valid": block["valid"], "last": block["last"], "t": block["t"], "term": term})
 
         m.submodules.accumulator = acc = Accumulator(self.acc_width)
-        m.d.comb += [acc.en.eq(advance & beat_term["valid"]), acc.last.eq(beat_term["last"]),
+        m.d.comb += [acc.en.eq(front & beat_term["valid"]), acc.last.eq(beat_term["last"]),
                      acc.term.eq(beat_term["term"])]
         done = Signal()
         t = Signal(BINARY32.bits)
-        with m.If(advance):
-            m.d.sync += done.eq(beat_term["valid"] & beat_term["last"])
-            with m.If(beat_term["valid"] & beat_term["last"]):
+        ends = beat_term["valid"] & beat_term["last"]
+        with m.If(front):
+            m.d.sync += done.eq(ends)
+            with m.If(ends):
                 m.d.sync += t.eq(beat_term["t"])
 
         total = acc.total
         ecc = {"ecc_corrected": total.ecc_corrected, "ecc_uncorrectable": total.ecc_uncorrectable}
-        scaled = self._tensor_scale(m, p, advance, {"valid": done, **ecc}, {
-            "x": total.value, "nan": total.nan, "inf_pos": total.inf_pos,
-            "inf_neg": total.inf_neg, "t": t})
+        inputs = {"x": total.value, "nan": total.nan, "inf_pos": total.inf_pos,
+                  "inf_neg": total.inf_neg, "t": t}
+        if p.final_stage == "iterative":
+            scaled = self._iterative_scale(m, p, advance, front, done, ends, ecc, inputs)
+        else:
+            scaled = self._tensor_scale(m, p, advance, {"valid": done, **ecc}, inputs)
         scaled = _stage(m, p.pipeline >= 2, advance, "scaled_reg", scaled)
         res = self._result(m, p, advance, scaled)
         out = self.o.payload
@@ -170,6 +186,20 @@ class NvlutMac(wiring.Component):
         m.submodules.tensor_scale_sum = tss = TensorScaleSum(p, self.acc_width)
         m.d.comb += tss.partial.eq(partial.pop("partial"))
         return {**partial, "scaled": tss.result}
+
+    def _iterative_scale(self, m, p, advance, front, done, ends, ecc, inputs):
+        """The iterative final stage: ``done`` (one cycle, as ``front`` falls to 0 otherwise)
+        starts the unit, which never is busy then: ``front`` stays low while a dot product would
+        end (``ends``) with the unit busy or starting."""
+        side = data.StructLayout({k: 1 for k in ecc})
+        m.submodules.tensor_scale = ts = IterativeTensorScale(p, self.acc_width, side)
+        m.d.comb += [getattr(ts, k).eq(v) for k, v in inputs.items()]
+        m.d.comb += [ts.start.eq(done), ts.side.eq(Cat(*ecc.values())), ts.ack.eq(advance),
+                     front.eq(advance & ~(ends & (ts.busy | done)))]
+        # `done` must be a pulse here: with `front` low it would otherwise start the unit again
+        with m.If(~front):
+            m.d.sync += done.eq(0)
+        return {"valid": ts.valid, **{k: ts.side_out[k] for k in ecc}, "scaled": ts.result}
 
     def _result(self, m, p, advance, scaled):
         """``y`` and its flags from ``scaled`` (with the side values passed on), with register R4

@@ -21,6 +21,8 @@ BLOCK_RANGE = (4, 128)
 DEFAULT_BLOCK = 16
 MAX_BLOCKS_RANGE = (1, 1 << 20)
 PIPELINE_RANGE = (0, 5)
+#: the tensor-scale multiply: one combinational multiplier, or digit-serial over several cycles
+FINAL_STAGES = ("parallel", "iterative")
 
 
 def _choice(name, value, allowed):
@@ -62,6 +64,10 @@ class MacParams:
                            "(default {default})", int_range=PIPELINE_RANGE)
     fault_port: bool = _param(False, "add a fault-injection port to the table storage "
                               "(testing only)")
+    final_stage: str = _param(
+        "parallel", "tensor-scale multiply: parallel (one multiplier) or iterative (digit-serial, "
+        "2 bits of m_t per cycle: far smaller, longer latency, back-pressure on dot products "
+        "shorter than that latency) (default {default})", choices=FINAL_STAGES)
 
     def __post_init__(self):
         for field in dataclasses.fields(self):
@@ -85,6 +91,9 @@ class MacParams:
         if self.fault_port and self.lut_storage != "ram":
             raise ValueError("fault_port: fault injection targets writable table storage; "
                              "it needs lut_storage 'ram'")
+        if self.final_stage == "iterative" and self.pipeline >= 5:
+            raise ValueError("final_stage: 'iterative' has no combinational multiplier for "
+                             "pipeline register 5 to cut; use pipeline 0..4 with it")
 
     @property
     def block_scaled(self):
@@ -115,6 +124,8 @@ class MacParams:
                  self.lut_storage, self.ecc, f"mb{self.max_blocks}", f"p{self.pipeline}"]
         if self.fault_port:
             parts.append("fi")
+        if self.final_stage != "parallel":
+            parts.append(f"fs{self.final_stage}")
         return "_".join(parts)
 
     def as_dict(self):

@@ -133,12 +133,13 @@ def _fp16_directed():
     return params, cases.arrays()
 
 
-@pytest.mark.parametrize("pipeline", [0, PIPELINE_RANGE[1]])
-def test_final_stage_directed(pipeline):
+@pytest.mark.parametrize("pipeline,final_stage", [(0, "parallel"), (PIPELINE_RANGE[1], "parallel"),
+                                                  (0, "iterative")])
+def test_final_stage_directed(pipeline, final_stage):
     """The directed final-stage cases, also through the deepest pipeline (the multiplier and the
-    rounder cut by registers)."""
+    rounder cut by registers) and the iterative tensor-scale multiply."""
     params, arrays = _fp16_directed()
-    params = params.replace(pipeline=pipeline)
+    params = params.replace(pipeline=pipeline, final_stage=final_stage)
     _, ref_flags, _ = check(params, arrays)
     assert all(ref_flags[name].any() for name in FLAG_NAMES)
 
@@ -163,6 +164,8 @@ def test_accumulator_bound():
     MacParams(lut_storage="ram", pipeline=0, block=8),
     MacParams(weights="fp16", weight_scaling="tensor", block=4, pipeline=PIPELINE_RANGE[1]),
     MacParams(block=8, pipeline=4),
+    MacParams(block=4, final_stage="iterative"),
+    MacParams(weights="fp8", weight_scaling="tensor", block=4, pipeline=4, final_stage="iterative"),
 ], ids=lambda p: p.name)
 def test_random_stream_with_backpressure(params):
     rng = np.random.default_rng(11)
@@ -178,3 +181,21 @@ def test_latency_and_throughput(pipeline):
     _, _, stats = check(params, arrays)
     assert stats["stalls"] == 0
     assert set(stats["latencies"]) == {stats["declared_latency"]} == {1 + pipeline}
+
+
+@pytest.mark.parametrize("pipeline", [0, 2])
+def test_iterative_final_stage_throughput(pipeline):
+    """Iterative final stage: dot products of ITERATIVE_EXTRA_LATENCY + 1 blocks stream without a
+    stall at the declared latency; one block shorter and the input is held back, results exact."""
+    from nvlut.hdl.iterative_scale import ITERATIVE_EXTRA_LATENCY
+    params = MacParams(block=4, max_blocks=32, pipeline=pipeline, final_stage="iterative")
+    rng = np.random.default_rng(7)
+    long = random_arrays(params, 4, ITERATIVE_EXTRA_LATENCY + 1, rng)
+    _, _, stats = check(params, long)
+    assert stats["stalls"] == 0
+    assert set(stats["latencies"]) == {stats["declared_latency"]} == {
+        1 + pipeline + ITERATIVE_EXTRA_LATENCY}
+    short = random_arrays(params, 4, ITERATIVE_EXTRA_LATENCY, rng)
+    _, _, stats = check(params, short)
+    assert stats["stalls"] > 0
+    check(params, random_arrays(params, 6, 1, rng))  # back-to-back one-block dot products
