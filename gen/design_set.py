@@ -32,6 +32,8 @@ def _default_designs():
     # The register cuts beyond 3 (between normalization and rounding; inside the tensor-scale
     # multiplier) on the reference design; `nvlut synth` times every depth.
     designs += [MacParams(pipeline=p) for p in (4, 5)]
+    # The iterative (digit-serial) tensor-scale multiply of the reference design.
+    designs.append(MacParams(final_stage="iterative"))
     # The writable table, loaded through the cfg port, and its ECC variants: full SECDED; SECDED on
     # the two MSBs of the 4-bit significand products (weights 4 and 8: the large errors; the same
     # 4 check bits as full SECDED on so narrow an entry, but smaller decoders on the B read ports);

@@ -128,8 +128,8 @@ def _pnr_tasks(design_devices, out, cache):
     return tasks
 
 
-#: place and route by default: every sweep depth on the iCE40, the reference design on the ECP5;
-#: with --full also every MAC design on both (ECP5 45F for the larger ones)
+#: place and route by default: every sweep depth on the iCE40, the reference design and its
+#: iterative final stage on both; with --full also every MAC design (ECP5 45F for the larger ones)
 SWEEP_DEVICES = ("ice40_hx8k",)
 REFERENCE_DEVICES = ("ice40_hx8k", "ecp5_25f")
 FULL_DEVICES = ("ice40_hx8k", "ecp5_45f")
@@ -142,7 +142,7 @@ def _pnr_plan(macs, sweep, full):
     plan = []
     for design in macs + sweep:
         devices = set()
-        if design.name == reference:
+        if design.name in (reference, MacParams(final_stage="iterative").name):
             devices.update(REFERENCE_DEVICES)
         if design.kind == "mac_sweep" or (
                 design.params == dict(MacParams().as_dict(), pipeline=design.params["pipeline"])):

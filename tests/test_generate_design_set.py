@@ -23,7 +23,7 @@ def design_set(tmp_path_factory):
 def test_default_set_contents(design_set):
     out, records, changed = design_set
     names = {p.name for p in DEFAULT_DESIGNS}
-    assert len(names) == len(DEFAULT_DESIGNS) == 18
+    assert len(names) == len(DEFAULT_DESIGNS) == 19
     assert {r["name"] for r in records} == names
     assert sorted(changed) == sorted([f"{n}.v" for n in names]
                                      + ["manifest.json", "nvlut.core", "lint_waivers.vlt"])
@@ -32,6 +32,7 @@ def test_default_set_contents(design_set):
         ("fp8", "mul"), ("fp16", "lut"), ("fp16", "mul")}
     assert {p.block for p in DEFAULT_DESIGNS} == {8, 16, 32, 64}
     assert {p.pipeline for p in DEFAULT_DESIGNS} == {1, 4, 5}  # every register cut beyond 3
+    assert {p.final_stage for p in DEFAULT_DESIGNS} == {"parallel", "iterative"}
 
 
 def test_regeneration_is_byte_identical(design_set, tmp_path):
