@@ -72,7 +72,8 @@ verilog: setup
 verify: verilog
 	$(NVLUT) verify --sim $(SIM) $(if $(CONFIG),--config $(CONFIG)) $(if $(N),--n $(N)) --jobs $(JOBS)
 
-# extra flags for nvlut synth, e.g. SYNTH_FLAGS=--quick (fp4 multipliers and the reference MAC only)
+# extra flags for nvlut synth, e.g. SYNTH_FLAGS=--quick (fp4 multipliers and the reference MAC only,
+# no place and route) or SYNTH_FLAGS=--full (place and route every MAC design)
 SYNTH_FLAGS ?=
 synth: verilog
 	$(NVLUT) synth --jobs $(JOBS) $(SYNTH_FLAGS)

@@ -64,7 +64,10 @@ def test_bad_arguments_exit_nonzero_with_a_named_parameter(args, message):
     (dict(ecc="hamming"), "ecc: 'hamming' is not allowed; choose none, secded or msb<k>"),
     (dict(ecc="msb0"), "ecc: 'msb0' is not allowed"),
     (dict(max_blocks=0), "max_blocks: 0 is not allowed"),
-    (dict(pipeline=9), "pipeline: 9 is not allowed"),
+    (dict(pipeline=9), "pipeline: 9 is not allowed; use an integer from 0 to 5"),
+    (dict(final_stage="serial"), "final_stage: 'serial' is not allowed; choose one of parallel, "
+                                 "iterative"),
+    (dict(final_stage="iterative", pipeline=5), "use pipeline 0..4 with it"),
     (dict(multiplier="fulllut", weights="fp16"), "2^20-entry product table"),
     (dict(multiplier="mul", lut_storage="ram"), "multiplier 'mul' has none"),
     (dict(ecc="secded"), "it needs lut_storage 'ram'"),
@@ -78,6 +81,7 @@ def test_design_parameters_are_validated(kwargs, message):
 def test_design_names_are_unique_per_parameter_set():
     a = MacParams()
     assert a.name != a.replace(block=32).name != a.replace(pipeline=2).name
+    assert a.replace(final_stage="iterative").name == a.name + "_fsiterative"
     assert a.name == MacParams().name
 
 

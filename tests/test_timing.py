@@ -224,3 +224,23 @@ def test_missing_opensta_is_named(monkeypatch, tmp_path):
     design = designs.Design("d", "mac", {"block": 16}, "module d; endmodule\n")
     (task,) = flow._timing_tasks([design], tmp_path, None)
     assert "OpenSTA" in task.run()["targets"]["sta"]["missing"]
+
+
+def test_default_place_and_route_plan():
+    """By default: every pipeline depth of the reference design on the iCE40, the reference design
+    and its iterative final stage also on the ECP5; --full adds every MAC design."""
+    from nvlut.gen.params import PIPELINE_RANGE, MacParams
+    from nvlut.synth import designs, flow
+
+    def design(params, kind="mac"):
+        return designs.Design(params.name, kind, params.as_dict(), "")
+    macs = [design(MacParams()), design(MacParams(pipeline=5)), design(MacParams(block=8)),
+            design(MacParams(final_stage="iterative"))]
+    sweep = [design(MacParams(pipeline=p), "mac_sweep") for p in range(PIPELINE_RANGE[1])
+             if p not in (1, 5)]
+    plan = {(d.name, dev) for d, dev in flow._pnr_plan(macs, sweep, full=False)}
+    assert {n for n, dev in plan if dev == "ice40_hx8k"} == {
+        MacParams(pipeline=p).name for p in range(PIPELINE_RANGE[1] + 1)} | {macs[3].name}
+    assert {n for n, dev in plan if dev != "ice40_hx8k"} == {macs[0].name, macs[3].name}
+    full = {(d.name, dev) for d, dev in flow._pnr_plan(macs, sweep, full=True)}
+    assert (macs[2].name, "ecp5_45f") in full and (macs[2].name, "ice40_hx8k") in full
