@@ -113,8 +113,16 @@ class NvlutMac(wiring.Component):
         # the registers up to the accumulator move with `front`: `advance`, unless an iterative
         # final stage is still busy when a dot product ends (see _iterative_scale)
         front = advance if p.final_stage == "parallel" else Signal()
-        m.d.comb += self.i.ready.eq(front)
         beat = self.i.payload
+        # a `last` beat may enter now (always, unless an iterative final stage would still be
+        # busy when it reaches the accumulator: see _last_gate)
+        if p.final_stage == "parallel":
+            accepted = self.i.valid
+            m.d.comb += self.i.ready.eq(front)
+        else:
+            last_ok = self._last_gate(m, front, beat.last)
+            accepted = Signal()
+            m.d.comb += [self.i.ready.eq(front & last_ok), accepted.eq(self.i.valid & last_ok)]
 
         m.submodules.block_dot = bd = BlockDot(p)
         m.d.comb += [bd.a.eq(beat.a), bd.w.eq(beat.w)]
@@ -125,7 +133,7 @@ class NvlutMac(wiring.Component):
 
         scales = {"sa": beat.sa, **({"sw": beat.sw} if p.block_scaled else {})}
         block = _stage(m, p.pipeline >= 3, front, "block_reg", {
-            "valid": self.i.valid, "last": beat.last, "t": beat.t, "s": bd.s, **scales,
+            "valid": accepted, "last": beat.last, "t": beat.t, "s": bd.s, **scales,
             **{name: getattr(bd, name) for name in STICKY_FLAGS}})
 
         m.submodules.scaler = sc = BlockScaler(block_sum_width(p), self.acc_width, p.block_scaled)
@@ -187,10 +195,25 @@ class NvlutMac(wiring.Component):
         m.d.comb += tss.partial.eq(partial.pop("partial"))
         return {**partial, "scaled": tss.result}
 
+    def _last_gate(self, m, front, last):
+        """With the iterative final stage: 1 when a ``last`` beat may be accepted now, i.e. at
+        least ``ITERATIVE_EXTRA_LATENCY + 1`` cycles after the previous one; then the unit is
+        free by the time the beat ends its dot product, and the latency from accepting a ``last``
+        beat to ``o.valid`` is the declared one whenever ``o.ready`` stays high."""
+        cooldown = Signal(range(ITERATIVE_EXTRA_LATENCY + 1))
+        ok = Signal()
+        m.d.comb += ok.eq(~last | (cooldown == 0))
+        with m.If(front & self.i.valid & last & ok):
+            m.d.sync += cooldown.eq(ITERATIVE_EXTRA_LATENCY)
+        with m.Elif(cooldown != 0):
+            m.d.sync += cooldown.eq(cooldown - 1)
+        return ok
+
     def _iterative_scale(self, m, p, advance, front, done, ends, ecc, inputs):
         """The iterative final stage: ``done`` (one cycle, as ``front`` falls to 0 otherwise)
         starts the unit, which never is busy then: ``front`` stays low while a dot product would
-        end (``ends``) with the unit busy or starting."""
+        end (``ends``) with the unit busy or starting (only after ``o.ready`` was low: otherwise
+        :meth:`_last_gate` has spaced the ``last`` beats far enough apart)."""
         side = data.StructLayout({k: 1 for k in ecc})
         m.submodules.tensor_scale = ts = IterativeTensorScale(p, self.acc_width, side)
         m.d.comb += [getattr(ts, k).eq(v) for k, v in inputs.items()]

@@ -198,4 +198,7 @@ def test_iterative_final_stage_throughput(pipeline):
     short = random_arrays(params, 4, ITERATIVE_EXTRA_LATENCY, rng)
     _, _, stats = check(params, short)
     assert stats["stalls"] > 0
-    check(params, random_arrays(params, 6, 1, rng))  # back-to-back one-block dot products
+    assert set(stats["latencies"]) == {stats["declared_latency"]}  # stalls are at the input
+    _, _, stats = check(params, random_arrays(params, 6, 1, rng))  # one-block dot products
+    assert set(stats["latencies"]) == {stats["declared_latency"]}
+    check(params, random_arrays(params, 12, 2, rng), ready=0.5, valid=0.8, seed=3)
