@@ -11,8 +11,8 @@ for ``pipeline >= 5``, TensorScale = TensorScaleProducts -> [R5] -> TensorScaleS
 
 With ``final_stage = "iterative"`` an :class:`~nvlut.hdl.iterative_scale.IterativeTensorScale`
 replaces TensorScale: the product takes ``ITERATIVE_EXTRA_LATENCY`` more cycles, during which the
-next dot product accumulates; the front of the pipeline (up to the accumulator, ``i.ready``) stalls
-only when a dot product would end while the unit is still busy.
+next dot product accumulates; ``i.ready`` falls only for a ``last`` beat less than
+``ITERATIVE_EXTRA_LATENCY + 1`` cycles after the previous one (dot products shorter than that).
 
 ``[Rk]`` is a pipeline register present when ``params.pipeline >= k``; the accumulator register is
 always there, so the latency (cycles from the edge that accepts the ``last`` beat to ``o.valid``) is
