@@ -185,8 +185,10 @@ def _lower_bound_section(t):
 
 
 def _config_label(params):
+    stage = params.get("final_stage", "parallel")
     return (f"{params['weights']} {params['weight_scaling']} B{params['block']} "
-            f"{params['multiplier']} {params['lut_storage']} ecc={params['ecc']}")
+            f"{params['multiplier']} {params['lut_storage']} ecc={params['ecc']}"
+            + ("" if stage == "parallel" else f" {stage}"))
 
 
 def _matching(t, params, **changes):
