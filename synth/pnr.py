@@ -82,12 +82,14 @@ def synth_script(device, top="wrapped"):
 
 def component_of(cell):
     """The component of a nextpnr cell name: the hierarchy between the wrapper's ``core`` and the
-    cell (``core.accumulator.total_SB_DFFE_Q`` -> ``accumulator``); ``wrapper`` outside the core;
-    ``?`` for a cell whose name lost its hierarchy (LUTs that ABC created)."""
+    cell (``core.accumulator.total_SB_DFFE_Q`` -> ``accumulator``, ``core.result$52.normalize.x``
+    -> ``result__normalize``); ``wrapper`` outside the core; ``?`` for a cell whose name lost its
+    hierarchy (LUTs that ABC created). Yosys names a flip-flop after the net it drives, so a
+    pipeline register counts as part of the component it feeds."""
     parts = cell.split(".")
     if parts[0] != "core":
         return "wrapper" if not cell.startswith("$abc") else "?"
-    inner = [p for p in parts[1:-1] if not p.startswith("$")]
+    inner = [re.sub(r"\$\d+$", "", p) for p in parts[1:-1] if not p.startswith("$")]
     return re.sub(r"lane\d+", "laneN", "__".join(inner)) or "top"
 
 
@@ -131,6 +133,10 @@ def run(verilog, device, workdir, cache=None, timeout=3600):
                              NEXTPNR_VERSION[dev.family])
     hit = cache.get(key) if cache is not None else None
     if hit is not None:
+        for metrics in hit["targets"].values():  # components: named by this version's rule
+            for end in ("start", "end"):
+                if end in metrics:
+                    metrics[f"{end}_component"] = component_of(metrics[end])
         return dict(hit, cached=True)
     start = time.monotonic()
     yosys.run(workdir, script, {"design.v": verilog}, timeout=timeout)

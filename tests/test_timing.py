@@ -174,6 +174,7 @@ def test_nextpnr_report():
     assert (m["start_component"], m["end_component"], m["critical_ns"]) == ("top", "wrapper", 4.04)
     assert pnr.component_of("core.block_dot.lane3.x_LC") == "block_dot__laneN"
     assert pnr.component_of("$abc$123$lut") == "?"
+    assert pnr.component_of("core.result$52.normalize.mag_SB_DFFESR_Q") == "result__normalize"
 
 
 def _records(**sta):
