@@ -5,7 +5,7 @@ import numpy as np
 from amaranth.sim import Simulator
 
 import nvlut.golden as golden
-from nvlut.gen.params import MacParams
+from nvlut.spec.params import MacParams
 from nvlut.hdl import NvlutMac, input_layout, lut_image
 from nvlut.hdl.serial_wrapper import SerialWrapper
 from test_hdl_mac import random_arrays

@@ -230,7 +230,7 @@ def test_missing_opensta_is_named(monkeypatch, tmp_path):
 def test_default_place_and_route_plan():
     """By default: every pipeline depth of the reference design on the iCE40, the reference design
     and its iterative final stage also on the ECP5; --full adds every MAC design."""
-    from nvlut.gen.params import PIPELINE_RANGE, MacParams
+    from nvlut.spec.params import PIPELINE_RANGE, MacParams
     from nvlut.synth import designs, flow
 
     def design(params, kind="mac"):
