@@ -28,6 +28,14 @@ DEVICE_COLUMNS = {
 }
 
 
+def latency(params):
+    """Cycles from accepting a ``last`` beat to the result (docs/hardware.md section 3)."""
+    from nvlut.hdl.iterative_scale import ITERATIVE_EXTRA_LATENCY
+
+    extra = ITERATIVE_EXTRA_LATENCY if params.get("final_stage") == "iterative" else 0
+    return 1 + params["pipeline"] + extra
+
+
 def bucket_of(component):
     for label, pattern in BUCKETS:
         if re.fullmatch(pattern, component):
@@ -84,7 +92,7 @@ def timing_section(t):
     rows = []
     for name, p in designs:
         v = lambda m: t.value(name, "sta", m)  # noqa: E731
-        rows.append([f"`{name}`", str(1 + p["pipeline"]), fmt(v("critical_ns")),
+        rows.append([f"`{name}`", str(latency(p)), fmt(v("critical_ns")),
                      fmt(v("fmax_mhz")), fmt(v("slack_ns")),
                      f"{v('start_component')} -> {v('end_component')}",
                      fmt(v("reg2reg_critical_ns")), fmt(v("gmacs")), fmt(v("area_total_um2"))])

@@ -198,9 +198,12 @@ def _records(**sta):
 
 
 def test_report_sections():
+    from nvlut.spec.params import MacParams
     from nvlut.synth import report
     md = report.markdown(_records(), [])
     assert "| `fp4_block_b16_lut_rom_none_mb256_p5` | 6 | 9.60 | 104 |" in md
+    from nvlut.synth.report_timing import latency
+    assert latency(MacParams(final_stage="iterative").as_dict()) == 15
     assert "60% / 9.0 ns" in md  # the final stage's area share and path delay
     assert "OSU018: the shallowest depth reaching 100 MHz is 5." in md
     assert "iCE40 HX8K: no depth reaches 100 MHz; the best is 73.3 MHz at depth 5." in md
