@@ -21,6 +21,10 @@ from plusargs):
 - ``+last=<file>``: per accepted ``last`` beat, ``<cycle hex>`` (latency = output cycle minus this).
 - ``+status=<file>``: at the end ``cycles outputs protocol_errors extra_outputs timeout`` (decimal).
 - ``+waves=<file>``: dump a waveform of ``nvlut_tb``.
+- ``+activity=<file>``: a VCD of the design's own nets (``$dumpvars(1, dut)``: for a flat gate-level
+  netlist every net, without the cells' internals) from the first cycle of the stream phase (after
+  reset, cfg and fault writes) until the last expected output is accepted (``$dumpoff``): the
+  switching activity of :mod:`nvlut.energy`. Not together with ``+waves`` (one dump file).
 
 The stimulus is binary because reading it dominated the simulator's time with ``$fscanf`` (a
 character at a time, twice as many characters as bytes); the short cfg and fault files stay text.
@@ -166,7 +170,8 @@ module {TOP}(input wire clk /*verilator public_flat_rw*/,
 {decls}
   {ports.module} dut({", ".join(conns)});
 
-  reg [8*1024-1:0] f_stim, f_cfg, f_fault, f_ready, f_out, f_last, f_status, f_waves;
+  reg [8*1024-1:0] f_stim, f_cfg, f_fault, f_ready, f_out, f_last, f_status, f_waves, f_activity;
+  reg activity = 0, activity_on = 0;
   integer fs, fcfg, ffault, fo, fl, fst, r;
   integer beats, cfg_words, fault_words, ready_len, outputs;
   integer nread = 0, ncfg = 0, nfault = 0, nout = 0, perr = 0, extra = 0, timeout = 0;
@@ -196,6 +201,7 @@ module {TOP}(input wire clk /*verilator public_flat_rw*/,
       $dumpfile(f_waves);
       $dumpvars(0, {TOP});
     end
+    if ($value$plusargs("activity=%s", f_activity)) activity = 1;
   end
 
   always @(posedge clk) begin
@@ -204,11 +210,17 @@ module {TOP}(input wire clk /*verilator public_flat_rw*/,
     end else if (cycle <= 4) begin
       rst <= (cycle < 4);
 {phases}      end else begin
+      if (activity && !activity_on && nout < outputs) begin
+        $dumpfile(f_activity);
+        $dumpvars(1, dut);
+        activity_on = 1;
+      end
       // output side: record, check the stream rules, draw the next o__ready
       if (o_valid && o_ready) begin
         if (nout < outputs) $fwrite(fo, "%h %h\\n", o_payload, stream_cycle);
         else extra = extra + 1;
         nout = nout + 1;
+        if (activity_on && nout == outputs) $dumpoff;
         idle = 0;
       end
       if (prev_stall && (!o_valid || o_payload !== prev_payload)) perr = perr + 1;

@@ -46,8 +46,9 @@ def _locked(path):
         yield
 
 
-def _runner(sim, public=False):
-    """cocotb's runner for ``sim``; for Verilator, with every signal public only if ``public``."""
+def _runner(sim, public=False, vcd=False):
+    """cocotb's runner for ``sim``; for Verilator, with every signal public only if ``public``;
+    for Icarus, dumping VCD (not cocotb's FST or nothing) when ``vcd``."""
     from cocotb_tools import runner
     logging.getLogger("cocotb").setLevel(logging.WARNING)
     toolchain.require(sim)
@@ -67,6 +68,18 @@ def _runner(sim, public=False):
                 return cmds
 
         return Verilator()
+    if sim == "icarus" and vcd:
+
+        class Icarus(runner.Icarus):
+            """cocotb's Icarus runner with ``$dumpfile`` writing VCD: without waves it passes
+            ``-none`` to vvp (no dump at all), with waves ``-fst``."""
+
+            def _test_command(self):
+                cmds = super()._test_command()
+                cmds[0] = ["-vcd" if arg == "-none" else arg for arg in cmds[0]]
+                return cmds
+
+        return Icarus()
     return runner.get_runner(sim)
 
 
@@ -128,10 +141,14 @@ class RawRun:
     timeout: bool
 
 
-def run(design, sim, workdir, stim, beats, outputs, ready=None, waves=None):
+def run(design, sim, workdir, stim, beats, outputs, ready=None, waves=None, activity=None):
     """Stream ``beats`` stimulus records (``stim``, bytes from :func:`harness.binary_records`)
     through ``design`` on ``sim`` in ``workdir``, after writing its ``cfg_words`` and applying its
-    ``fault_words``; ``waves`` is a waveform file name to dump or ``None``."""
+    ``fault_words``; ``waves`` is a waveform file name to dump or ``None``; ``activity`` (Icarus
+    only) a VCD file name for the design's nets during the stream (``+activity`` of
+    :mod:`~nvlut.verif.harness`) or ``None``."""
+    if activity is not None and (sim != "icarus" or waves is not None):
+        raise ValueError("activity: an activity dump needs sim 'icarus' and no waveform dump")
     if design.fault_words and not design.ports.has_fault:
         raise ValueError(f"fault_words: {design.tag} has no fault port; generate it with "
                          f"fault_port=True (--fault-port)")
@@ -155,8 +172,10 @@ def run(design, sim, workdir, stim, beats, outputs, ready=None, waves=None):
         plus += [f"+ready={files['ready'].resolve()}", f"+ready_len={len(ready)}"]
     if waves is not None:
         plus.append(f"+waves={(workdir / waves).resolve()}")
+    if activity is not None:
+        plus.append(f"+activity={(workdir / activity).resolve()}")
     files["status"].unlink(missing_ok=True)
-    runner = _runner(sim)
+    runner = _runner(sim, vcd=activity is not None)
     log = workdir / "sim.log"
     try:
         runner.test(test_module="nvlut.verif.cocotb_stream", hdl_toplevel=harness.TOP,

@@ -70,10 +70,12 @@ class Outcome:
 
 
 def run_batch(design, batch, sim="verilator", backpressure="none", seed=0, workdir=None,
-              waves=None):
+              waves=None, activity=None):
     """Stream ``batch`` (a :class:`~nvlut.verif.vectors.Batch`, or a list of them streamed one
     after the other, so that batches of very different block counts need no padding) through
-    ``design`` in one simulator run: an :class:`Outcome` (outputs of all batches, in order)."""
+    ``design`` in one simulator run: an :class:`Outcome` (outputs of all batches, in order).
+    ``activity``: file name (in ``workdir``) of a VCD of the design's nets during the stream, for
+    :mod:`nvlut.energy` (Icarus only)."""
     runner.check_sim(sim)
     batches = [batch] if isinstance(batch, vectors.Batch) else list(batch)
     beats = sum(b.beats for b in batches)
@@ -84,7 +86,7 @@ def run_batch(design, batch, sim="verilator", backpressure="none", seed=0, workd
     stim = b"".join(harness.binary_records(stimulus_words(design.ports, b, gaps[lo:hi]), nbytes)
                     for b, lo, hi in zip(batches, offsets[:-1], offsets[1:]))
     with _run_dir(workdir) as wd:
-        raw = runner.run(design, sim, wd, stim, beats, n, ready, waves)
+        raw = runner.run(design, sim, wd, stim, beats, n, ready, waves, activity)
     problems = []
     if raw.timeout:
         problems.append(f"timeout: no handshake for {harness.TIMEOUT} cycles")
