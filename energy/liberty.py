@@ -13,6 +13,7 @@ group of an input pin without a related pin (a flip-flop's ``CLK`` and ``D``) gi
 transition of that input, indexed by its slew.
 """
 
+import bisect
 import dataclasses
 import functools
 
@@ -34,20 +35,21 @@ class Table:
     def at(self, load, slew):
         """The table value at output load ``load`` and input slew ``slew`` (library units)."""
         point = {"load": load, "slew": slew}
-        values = self.values
-        for axis, idx in reversed(list(zip(self.axes, self.index))):
-            values = _interp_last(values, idx, point[axis])
-        return float(values)
+        weights = [_weights(list(idx), point[axis]) for axis, idx in zip(self.axes, self.index)]
+        if len(weights) == 1:
+            return sum(w * float(self.values[k]) for k, w in weights[0])
+        return sum(w0 * w1 * float(self.values[k0, k1])
+                   for k0, w0 in weights[0] for k1, w1 in weights[1])
 
 
-def _interp_last(values, index, x):
-    """Linear interpolation along the last axis of ``values``, linear extrapolation outside."""
+def _weights(index, x):
+    """Linear interpolation weights ``[(position, weight), ...]`` of ``x`` on ``index``, linear
+    extrapolation beyond its ends."""
     if len(index) == 1:
-        return values[..., 0]
-    k = int(np.clip(np.searchsorted(index, x) - 1, 0, len(index) - 2))
-    x0, x1 = index[k], index[k + 1]
-    f = (x - x0) / (x1 - x0)
-    return values[..., k] * (1 - f) + values[..., k + 1] * f
+        return [(0, 1.0)]
+    k = min(max(bisect.bisect_left(index, x) - 1, 0), len(index) - 2)
+    f = (x - index[k]) / (index[k + 1] - index[k])
+    return [(k, 1.0 - f), (k + 1, f)]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +67,8 @@ class Pin:
     name: str
     direction: str
     capacitance: float
+    rise_capacitance: float
+    fall_capacitance: float
     clock: bool
     internal: tuple
 
@@ -146,7 +150,10 @@ def load(path):
                                            _table(ip, "fall_power", templates))
                              for ip in p.get_groups("internal_power"))
             name = str(p.args[0])
-            pins[name] = Pin(name, str(p["direction"]), float(p.get("capacitance") or 0.0),
+            cap = float(p.get("capacitance") or 0.0)
+            pins[name] = Pin(name, str(p["direction"]), cap,
+                             float(p.get("rise_capacitance") or cap),
+                             float(p.get("fall_capacitance") or cap),
                              str(p.get("clock")) == "true", internal)
         cells[str(c.args[0])] = Cell(str(c.args[0]), float(c["area"]),
                                      float(c.get("cell_leakage_power") or 0.0), pins)
