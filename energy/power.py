@@ -63,6 +63,7 @@ class EnergyModel:
 
     def __init__(self, circuit, library, conditions, component_of):
         self.circuit, self.library, self.conditions = circuit, library, conditions
+        self.component_of = component_of
         v = conditions.voltage if conditions.voltage is not None else library.voltage
         cap = library.capacitance_unit_pf
         self.nets = circuit.nets

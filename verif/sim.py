@@ -2,6 +2,7 @@
 
     nvlut sim <design params> --vectors in.npz --out out.npz [--sim icarus|verilator]
               [--backpressure none|runs|random|gaps|both] [--waves FILE] [--faults FILE]
+              [--level rtl|gate]
 
 ``in.npz`` holds ``a`` (uint8[n, nb, B] E2M1 codes), ``w`` (uint8 or, for fp16, uint16 [n, nb, B]),
 ``sa`` (uint8[n, nb]), ``sw`` (uint8[n, nb], only with weight_scaling=block), ``t`` (uint32[n]
@@ -12,6 +13,9 @@ ecc_uncorrectable). One input beat carries one block; ``last`` marks the final b
 product and ``t`` is driven on that beat (other beats carry a different value, which the design
 must ignore). ``--faults`` (designs with ``--fault-port``): one ``<addr> <mask>`` hex line per
 faulty table word, XORed into the stored words through the fault port before streaming.
+``--level gate`` simulates the design's OSU 0.18 um gate-level netlist on the library's cell models
+instead of the RTL (:mod:`nvlut.verif.gate`; Icarus: Verilator does not run the cell models' UDPs),
+with the same harness, vectors and outputs.
 """
 
 import contextlib
@@ -24,7 +28,7 @@ import tempfile
 import numpy as np
 
 from . import backpressure as bp
-from . import harness, runner, vectors
+from . import gate, harness, runner, vectors
 from .design import build_root, design_for, with_faults
 
 
@@ -151,6 +155,9 @@ def add_arguments(parser):
     parser.add_argument("--seed", default=0, type=int, help="seed of the back-pressure pattern")
     parser.add_argument("--waves", default=None,
                         help="also write a waveform (FST on Icarus, VCD on Verilator) to this file")
+    parser.add_argument("--level", default="rtl",
+                        help="rtl (default) or gate: the OSU018 gate-level netlist on the cell "
+                             "models (Icarus only)")
     parser.add_argument("--faults", default=None, type=pathlib.Path,
                         help="apply the '<addr> <mask>' hex lines of this file through the fault "
                              "port (needs --fault-port)")
@@ -163,8 +170,14 @@ def run(args):
     params = params_from_args(args)
     runner.check_sim(args.sim)
     bp.check_mode(args.backpressure)
+    gate.check_level(args.level)
+    if args.level == "gate" and args.sim != "icarus":
+        raise ValueError("sim: --level gate needs --sim icarus (Verilator does not support the "
+                         "user-defined primitives of the OSU018 cell models)")
     batch = vectors.load_npz(params, args.vectors)
     design = design_for(params)
+    if args.level == "gate":
+        design = gate.gate_design(design)
     if args.faults is not None:
         design = with_faults(design, harness.parse_fault_map(
             args.faults.read_text(), len(design.cfg_words), f"faults ({args.faults})"))
