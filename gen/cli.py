@@ -23,6 +23,7 @@ SUBCOMMANDS = {
     "synth": "nvlut.synth.flow",
     "ablate": "nvlut.ablate.cli",
     "explore": "nvlut.explore.cli",
+    "energy": "nvlut.energy.cli",
 }
 
 

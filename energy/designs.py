@@ -1,0 +1,21 @@
+"""The designs ``nvlut energy`` compares: NVFP4 MACs (fp4 weights, block scales, B=16) with the
+three multipliers, ROM and writable (RAM) tables, and the ECC variants of the RAM tables."""
+
+from nvlut.gen.params import MacParams
+
+DESIGNS = {
+    "lut-rom": MacParams(),
+    "fulllut-rom": MacParams(multiplier="fulllut"),
+    "mul": MacParams(multiplier="mul"),
+    "lut-ram": MacParams(lut_storage="ram"),
+    "fulllut-ram": MacParams(multiplier="fulllut", lut_storage="ram"),
+    "lut-ram-secded": MacParams(lut_storage="ram", ecc="secded"),
+    "lut-ram-msb2": MacParams(lut_storage="ram", ecc="msb2"),
+    "fulllut-ram-secded": MacParams(multiplier="fulllut", lut_storage="ram", ecc="secded"),
+}
+
+
+def check_designs(names):
+    for n in names:
+        if n not in DESIGNS:
+            raise ValueError(f"designs: {n!r} is not allowed; choose from {', '.join(DESIGNS)}")
