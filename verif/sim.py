@@ -14,8 +14,9 @@ product and ``t`` is driven on that beat (other beats carry a different value, w
 must ignore). ``--faults`` (designs with ``--fault-port``): one ``<addr> <mask>`` hex line per
 faulty table word, XORed into the stored words through the fault port before streaming.
 ``--level gate`` simulates the design's OSU 0.18 um gate-level netlist on the library's cell models
-instead of the RTL (:mod:`nvlut.verif.gate`; Icarus: Verilator does not run the cell models' UDPs),
-with the same harness, vectors and outputs.
+instead of the RTL (:mod:`nvlut.verif.gate`), with the same harness, vectors and outputs, on
+either simulator (Verilator 5.48 runs the cell models' UDPs; measured on the fp4 B=4 MAC, 2000 dot
+products: Icarus 62 s per run, Verilator 6.4 s per run after a one-off 5-minute build).
 """
 
 import contextlib
@@ -157,7 +158,7 @@ def add_arguments(parser):
                         help="also write a waveform (FST on Icarus, VCD on Verilator) to this file")
     parser.add_argument("--level", default="rtl",
                         help="rtl (default) or gate: the OSU018 gate-level netlist on the cell "
-                             "models (Icarus only)")
+                             "models")
     parser.add_argument("--faults", default=None, type=pathlib.Path,
                         help="apply the '<addr> <mask>' hex lines of this file through the fault "
                              "port (needs --fault-port)")
@@ -171,9 +172,6 @@ def run(args):
     runner.check_sim(args.sim)
     bp.check_mode(args.backpressure)
     gate.check_level(args.level)
-    if args.level == "gate" and args.sim != "icarus":
-        raise ValueError("sim: --level gate needs --sim icarus (Verilator does not support the "
-                         "user-defined primitives of the OSU018 cell models)")
     batch = vectors.load_npz(params, args.vectors)
     design = design_for(params)
     if args.level == "gate":
