@@ -10,7 +10,7 @@ CONFIG ?=
 N      ?=
 JOBS   ?= $(shell nproc)
 
-.PHONY: all setup check-tools tools demo verilog verify synth faults ablate explore test bench ecc-exhaustive clean
+.PHONY: all setup check-tools tools demo verilog verify synth faults ablate explore energy test bench ecc-exhaustive clean
 
 # `make`: set everything up, then the main job: a golden dot product, the default designs generated
 # and linted, a short bit-exact check of each on Icarus, and synthesis ending with the headline table.
@@ -89,6 +89,12 @@ ablate: setup
 EXPLORE_FLAGS ?=
 explore: setup
 	$(NVLUT) explore --space explore/spaces/default.toml --jobs $(JOBS) $(EXPLORE_FLAGS)
+
+# energy per MAC from gate-level switching activity on OSU018 cells, voltage-scaled table storage
+# with ECC, accuracy under the BER of each voltage (nvlut energy; extra flags in ENERGY_FLAGS)
+ENERGY_FLAGS ?=
+energy: setup
+	$(NVLUT) energy --jobs $(JOBS) $(ENERGY_FLAGS)
 
 # every double fault of every protected table word (the test suite samples them)
 ecc-exhaustive: setup

@@ -226,6 +226,9 @@ def run(args):
               "MAC designs. Synthesizing the element multipliers only.", flush=True)
     print(f"nvlut synth: {len(tasks)} runs on "
           f"{executor.describe(args.jobs, args.scheduler)}", flush=True)
+    missing = report.missing_library_note()
+    if missing:
+        print(f"nvlut synth: {missing}", flush=True)
     results, failures = run_tasks(tasks, args.jobs, scheduler=args.scheduler)
     written = report.write_reports(results, args.out)
     for path in written:

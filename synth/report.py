@@ -288,6 +288,16 @@ def _paper_section(t):
     return lines
 
 
+def missing_library_note():
+    """A sentence saying that the OSU018 columns are absent and why, or ``None`` when the library
+    is installed (a flow whose library is missing says so, never an absent column without a word)."""
+    from nvlut.util import toolchain
+    if toolchain.available("osu018"):
+        return None
+    return ("OSU 0.18 um library not found: the osu018 area columns are absent. Run `make tools` "
+            "(unpacks Debian qflow-tech-osu018 into .tools/) or set NVLUT_OSU018.")
+
+
 def markdown(records, equivalences):
     from . import report_timing as rt
 
@@ -295,6 +305,8 @@ def markdown(records, equivalences):
     lines = ["# nvlut synthesis report", "",
              f"Yosys: {YOSYS_VERSION}. Metrics and flows: docs/synthesis.md. Charts: "
              "multipliers.png, macs.png, pipeline.png.", ""]
+    if missing_library_note():
+        lines += [f"**{missing_library_note()}**", ""]
     for section in (_multiplier_section(t), _lower_bound_section(t), _equivalence_section(
             equivalences), _mac_section(t), rt.timing_section(t),
             rt.pnr_section(t), rt.pipeline_section(t),
