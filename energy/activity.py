@@ -35,21 +35,56 @@ def toggles(path, clock="clk"):
     from vcd.reader import TokenKind, tokenize
 
     bits = {}        # id code -> list of net indices, LSB first
+    scalar = {}      # id code -> net index, for 1-bit variables
     nets = []
     state, rise, fall = [], [], []
     unknown = 0
-    in_dump = False
-    started = False
+    counting = False
+    value_of = {"0": 0, "1": 1, 0: 0, 1: 1}
+    change_scalar, change_vector = TokenKind.CHANGE_SCALAR, TokenKind.CHANGE_VECTOR
     with open(path, "rb") as f:
         for tok in tokenize(f):
             kind = tok.kind
-            if kind is TokenKind.VAR:
+            if kind is change_scalar:
+                i = scalar[tok.data.id_code]
+                v = value_of.get(tok.data.value)
+                old = state[i]
+                if old != v:
+                    if counting:
+                        if old is None or v is None:
+                            unknown += 1
+                        elif v:
+                            rise[i] += 1
+                        else:
+                            fall[i] += 1
+                    state[i] = v
+            elif kind is change_vector:
+                idx = bits[tok.data.id_code]
+                value = tok.data.value
+                if isinstance(value, int):
+                    values = [(value >> k) & 1 for k in range(len(idx))]
+                else:
+                    text = value.rjust(len(idx), value[0] if value[0] in "xz" else "0")
+                    values = [value_of.get(c) for c in reversed(text[-len(idx):])]
+                for i, v in zip(idx, values):
+                    old = state[i]
+                    if old != v:
+                        if counting:
+                            if old is None or v is None:
+                                unknown += 1
+                            elif v:
+                                rise[i] += 1
+                            else:
+                                fall[i] += 1
+                        state[i] = v
+            elif kind is TokenKind.VAR:
                 var = tok.data
                 if var.id_code in bits:      # an alias of a net already declared
                     continue
                 msb_lsb = var.bit_index
                 if var.size == 1 and not isinstance(msb_lsb, tuple):
                     names = [var.reference if msb_lsb is None else f"{var.reference}[{msb_lsb}]"]
+                    scalar[var.id_code] = len(nets)
                 else:
                     msb, lsb = msb_lsb if isinstance(msb_lsb, tuple) else (var.size - 1, 0)
                     step = 1 if msb >= lsb else -1
@@ -60,33 +95,11 @@ def toggles(path, clock="clk"):
                 rise.extend([0] * len(names))
                 fall.extend([0] * len(names))
             elif kind is TokenKind.DUMPVARS:
-                in_dump, started = True, True
+                counting = False
             elif kind is TokenKind.END:
-                in_dump = False
+                counting = True
             elif kind is TokenKind.DUMPOFF:
                 break
-            elif kind is TokenKind.CHANGE_SCALAR or kind is TokenKind.CHANGE_VECTOR:
-                change = tok.data
-                idx = bits[change.id_code]
-                value = change.value
-                if kind is TokenKind.CHANGE_SCALAR:
-                    values = [value]
-                elif isinstance(value, int):
-                    values = [(value >> k) & 1 for k in range(len(idx))]
-                else:
-                    text = value.rjust(len(idx), value[0] if value[0] in "xz" else "0")
-                    values = list(reversed(text[-len(idx):]))
-                for i, v in zip(idx, values):
-                    v = {"0": 0, "1": 1, 0: 0, 1: 1}.get(v)
-                    old = state[i]
-                    if not in_dump and started and old != v:
-                        if old is None or v is None:
-                            unknown += 1
-                        elif v:
-                            rise[i] += 1
-                        else:
-                            fall[i] += 1
-                    state[i] = v
     try:
         k = nets.index(clock)
     except ValueError:
