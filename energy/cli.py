@@ -86,7 +86,7 @@ def run(args):
     for v in v_lows:
         if not 0 < v <= vnom:
             raise ValueError(f"v_low: {v} V is outside (0, {vnom}] V (the library's nominal)")
-        if v / vnom < ber_table.lowest_ratio - 1e-12 and not args.extrapolate:
+        if v / vnom < ber_table.lowest_ratio - 1e-9 and not args.extrapolate:
             raise ValueError(
                 f"v_low: {v} V ({v / vnom:.4f} x Vnom) is below the lowest voltage of "
                 f"{ber_table.name} ({ber_table.lowest_ratio * vnom:.4g} V on this {vnom} V library); "
@@ -131,7 +131,7 @@ def run(args):
     results = {}
     with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs) as pool:
         for k, (name, m) in enumerate(pool.map(_measure_job, jobs), 1):
-            results[(name, m["workload"])] = m
+            results[(name, m["workload"])] = {**m, "label": name}
             _log(f"  [{k}/{len(jobs)}] {name} {m['workload']}: "
                  f"{sum(sum(v.values()) for v in m['energy_pj'].values()) / m['elements_per_dot']:.3g} "
                  f"pJ per element MAC")
@@ -175,7 +175,7 @@ def run(args):
     opensta = _opensta_check(selected, out)
     data = {
         "status": f"Run on OSU018 ({toolchain.osu018_liberty()}), Icarus gate-level simulation.",
-        "vnom": vnom, "measurements": [results[k] for k in sorted(results)],
+        "vnom": vnom, "measurements": [results[(d, w)] for d in selected for w in args.workloads],
         "operating_workload": op_w,
         "operating_point": f"workload '{op_w}', all at {vnom} V",
         "modes": mode_rows, "comparisons": comparisons, "decomposition": decomposition,

@@ -52,7 +52,7 @@ def markdown(data):
     rows = []
     for m in data["measurements"]:
         e = sum(sum(k.values()) for k in m["energy_pj"].values())
-        rows.append([m["design"], m["workload"], str(m["n"]), _f(m["elements_per_dot"]),
+        rows.append([m.get("label", m["design"]), m["workload"], str(m["n"]), _f(m["elements_per_dot"]),
                      _f(e), _f(e / m["elements_per_dot"]), _f(m["cycles"] / m["n"])])
     out += _md_table(["design", "workload", "dot products", "elements / dot", "pJ / dot",
                       "pJ / element MAC", "cycles / dot"], rows) + [""]
@@ -64,11 +64,11 @@ def markdown(data):
         if m["workload"] != data["operating_workload"]:
             continue
         per = m["elements_per_dot"]
-        rows.append([m["design"]] + [_f(sum(m["energy_pj"].get(c, {}).values()) / per)
+        rows.append([m.get("label", m["design"])] + [_f(sum(m["energy_pj"].get(c, {}).values()) / per)
                                      for c in classes])
     out += _md_table(["design (pJ / element MAC)"] + classes, rows) + [""]
     out += ["Kinds (all designs, same workload): " + "; ".join(
-        f"{m['design']}: " + ", ".join(
+        f"{m.get('label', m['design'])}: " + ", ".join(
             f"{k} {_f(sum(v[k] for v in m['energy_pj'].values()) / m['elements_per_dot'])}"
             for k in ("switching", "internal", "clock", "leakage"))
         for m in data["measurements"] if m["workload"] == data["operating_workload"]), ""]
@@ -90,7 +90,8 @@ def markdown(data):
     out += _md_table(["comparison (traditional fulllut / nvlut lut, same workload)", "V_low (V)",
                       "whole MAC ratio", "table storage + codecs + shifters ratio",
                       "table share of fulllut MAC", "table share of lut MAC", "seed"], rows) + [""]
-    out += data["decomposition"] + [""]
+    for paragraph in data["decomposition"]:
+        out += [paragraph, ""]
     out += ["## Cross-check against OpenSTA", ""] + data["opensta"] + [""]
     out += ["## Assumptions (energy/assumptions.toml, printed in full)", "", "```toml",
             data["assumptions"].rstrip(), "```", "", "BER data file:", "", "```",
@@ -162,7 +163,8 @@ def plot_components(data):
         vals = [sum(m["energy_pj"].get(c, {}).values()) / m["elements_per_dot"] for m in ms]
         ax.bar(range(len(ms)), vals, bottom=bottom, label=c, color=cmap(k))
         bottom = [b + v for b, v in zip(bottom, vals)]
-    ax.set_xticks(range(len(ms)), [m["design"] for m in ms], rotation=30, ha="right", fontsize=8)
+    ax.set_xticks(range(len(ms)), [m.get("label", m["design"]) for m in ms], rotation=30, ha="right",
+                  fontsize=8)
     ax.set_ylabel("pJ per element MAC")
     ax.set_title(f"Energy by component, {data['operating_point']}")
     ax.legend(fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left")

@@ -51,7 +51,9 @@ class BerTable:
         nonzero points), else ``ValueError`` naming ``v_low``."""
         if ratio >= self.ratios[-1]:
             return self.bers[-1]
-        if ratio < self.ratios[0] - 1e-12:
+        if abs(ratio - self.ratios[0]) < 1e-9:       # a data point given in volts, rounded
+            ratio = self.ratios[0]
+        if ratio < self.ratios[0]:
             if not extrapolate:
                 raise ValueError(
                     f"v_low: {ratio:.4f} x Vnom is below the lowest voltage of {self.name} "

@@ -7,7 +7,7 @@ identifiers, so Icarus, Verilator and the 2019 OpenSTA read it alike) whose cell
 top module (stream handshake, pipeline registers, glue) are named ``g<n>``. The top module keeps the
 design's ports unchanged, so the RTL testbenches drive the netlist as they drive the RTL.
 
-Constant inputs stay as ``1'b0`` / ``1'b1`` literals on cell pins and ``assign`` statements: OSU018
+Constant inputs stay as literals (``1'h0`` / ``1'h1``) on cell pins: OSU018
 has no tie cells.
 """
 
