@@ -189,8 +189,9 @@ def plot_accuracy(data):
             front.append((e, a))
             best = a
     if front:
-        ax.step([p[0] for p in front], [100 * p[1] for p in front], "k-", where="post",
-                label="Pareto front")
+        ax.step([p[0] for p in front], [100 * p[1] for p in front], "k-", where="post")
+        ax.plot([p[0] for p in front], [100 * p[1] for p in front], "ko", mfc="none", ms=11,
+                label="Pareto front (no design both cheaper and more accurate)")
     ax.set_xlabel("energy per element MAC (pJ)")
     ax.set_ylabel(f"accuracy of {data.get('accuracy_model', 'the model')} (%)")
     ax.legend(fontsize=7)
