@@ -177,8 +177,8 @@ def run(args):
     if absent:
         decomposition.append(
             f"**Not measured in this run: {', '.join(absent)}** (writable full-product tables: "
-            f"72k and 107k cells; Icarus 11 had not finished elaborating them after 25 minutes on "
-            f"a loaded 2-core machine). The seed's ECC + voltage (26.85x) and mixed-voltage "
+            f"72k and 107k cells; Icarus 11 had not finished elaborating them after 14 and 27 "
+            f"minutes on a 2-core machine with a load average of 14). The seed's ECC + voltage (26.85x) and mixed-voltage "
             f"(22.85x) settings compare exactly these designs with lut-ram-secded / lut-ram-msb2, "
             f"so those rows are missing above; run `nvlut energy --designs "
             f"{','.join(list(selected) + absent)}` where time allows. The ROM rows measure the "

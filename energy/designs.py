@@ -17,7 +17,8 @@ DESIGNS = {
 
 #: the default run: every design but the writable full-product tables, whose flat netlists (72k and
 #: 107k cells: 256 x 9 or 14 stored bits and 16 read multiplexers of 256 words) Icarus 11 had not
-#: finished elaborating after 25 minutes on a loaded 2-core machine; select them with --designs
+#: finished elaborating after 14 and 27 minutes (2.5 and 4 CPU minutes) on a 2-core machine with a
+#: load average of 14; select them with --designs
 LARGE = ("fulllut-ram", "fulllut-ram-secded")
 DEFAULT = tuple(name for name in DESIGNS if name not in LARGE)
 
