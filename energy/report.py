@@ -67,6 +67,11 @@ def markdown(data):
         rows.append([m.get("label", m["design"])] + [_f(sum(m["energy_pj"].get(c, {}).values()) / per)
                                      for c in classes])
     out += _md_table(["design (pJ / element MAC)"] + classes, rows) + [""]
+    ref = next(m for m in data["measurements"] if m["workload"] == data["operating_workload"])
+    parts = {c: sum(v.values()) for c, v in ref["energy_pj"].items()}
+    top = max(parts, key=parts.get)
+    out += [f"Largest component of {ref.get('label', ref['design'])}: **{top}**, "
+            f"{100 * parts[top] / sum(parts.values()):.0f} % of its energy per MAC.", ""]
     out += ["Kinds (all designs, same workload): " + "; ".join(
         f"{m.get('label', m['design'])}: " + ", ".join(
             f"{k} {_f(sum(v[k] for v in m['energy_pj'].values()) / m['elements_per_dot'])}"
