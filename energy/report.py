@@ -185,9 +185,11 @@ def plot_accuracy(data):
            if r["accuracy"] is not None]
     fig, ax = plt.subplots(figsize=(8, 5))
     labels = sorted({p[2] for p in pts})
-    for lab in labels:
+    cmap = plt.get_cmap("tab20")
+    for k, lab in enumerate(labels):
         sel = [p for p in pts if p[2] == lab]
-        ax.scatter([p[0] for p in sel], [100 * p[1] for p in sel], label=lab, s=18)
+        ax.scatter([p[0] for p in sel], [100 * p[1] for p in sel], label=lab, s=18,
+                   color=cmap(k % 20))
     front, best = [], -1.0
     for e, a, _ in sorted(pts):
         if a > best:
