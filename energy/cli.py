@@ -234,6 +234,8 @@ def _comparisons(rows, v_lows, vnom):
             if f is None or lrow is None:
                 continue
             out.append({"comparison": label, "v_low": v,
+                        "lanes_full": f["components"].get("multiplier lanes", 0.0),
+                        "lanes_lut": lrow["components"].get("multiplier lanes", 0.0),
                         "whole_mac": f["pj_per_mac"] / lrow["pj_per_mac"],
                         "table_only": f["table_pj_per_mac"] / max(lrow["table_pj_per_mac"], 1e-30),
                         "table_share_full": f["table_pj_per_mac"] / f["pj_per_mac"],
@@ -254,7 +256,11 @@ def _comparisons(rows, v_lows, vnom):
         text.append(f"Measured here ({c['comparison']}): table size alone gives a table-only ratio "
                     f"of {c['table_only']:.2f}x but a whole-MAC ratio of {c['whole_mac']:.2f}x, "
                     f"because the table is {100 * c['table_share_lut']:.1f} % of the lut MAC and "
-                    f"{100 * c['table_share_full']:.1f} % of the fulllut MAC.")
+                    f"{100 * c['table_share_full']:.1f} % of the fulllut MAC. Part of the table "
+                    f"ratio moves into the lanes: the lut lanes (operand decode, exponent add, "
+                    f"shift, sign) cost {c['lanes_lut']:.3g} pJ per MAC against "
+                    f"{c['lanes_full']:.3g} for the fulllut lanes, whose table returns the whole "
+                    f"product.")
     best = max((c["whole_mac"] for c in out), default=None)
     if best is not None:
         text.append(f"**What reproduces:** the direction (fulllut costs more than lut in every "
