@@ -4,7 +4,7 @@
 identifiers, one ``.PIN(net)`` per connection, as Yosys' ``write_verilog -noattr`` writes them) and
 the library's pin directions, and returns a :class:`Circuit`. Nets are named as in the netlist
 (``_00418_``, ``o__payload[37]``); a net of a top-level input port (``clk``, ``i__payload[5]``) has
-no driving cell. Constant connections (``1'h0``) are not nets; :attr:`Circuit.constants` lists the pins they feed.
+no driving cell. Constant connections (``1'h0``: OSU018 has no tie cells) are not nets.
 """
 
 import dataclasses
@@ -27,26 +27,6 @@ class Circuit:
     loads: dict
     inputs: tuple
     outputs: tuple
-    constants: tuple = ()
-
-    def constant_instances(self):
-        """Instances every input of which is a constant (``1'h0``/``1'h1``) or a net driven by such
-        an instance: cells that never switch (OSU018 has no tie cells, so Yosys leaves literals on
-        pins). Sequential cells are included only if their clock is constant too."""
-        inputs = {}
-        for net, loads in self.loads.items():
-            for instance, _ in loads:
-                inputs.setdefault(instance, []).append(net)
-        constant = {i for i, _ in self.constants if i not in inputs}
-        changed = True
-        while changed:
-            changed = False
-            for instance, nets in inputs.items():
-                if instance not in constant and all(
-                        self.driver.get(n, (None,))[0] in constant for n in nets):
-                    constant.add(instance)
-                    changed = True
-        return constant
 
     @property
     def nets(self):
@@ -72,17 +52,14 @@ def circuit(netlist, library):
         raise ValueError(f"netlist: module {netlist.top!r} not found")
     body = text[start.end():text.index("endmodule", start.end())]
     inputs, outputs = _port_bits(body)
-    cells, driver, loads, constants = {}, {}, {}, []
+    cells, driver, loads = {}, {}, {}
     for cell_type, instance, connections in _INSTANCE.findall(body):
         cell = library.cells.get(cell_type)
         if cell is None:
             raise ValueError(f"netlist: cell {cell_type} of {instance} is not in {library.name}")
         cells[instance] = cell_type
         for pin, net in _CONNECTION.findall(connections):
-            if not net:
-                continue
-            if _CONSTANT.match(net):
-                constants.append((instance, pin))
+            if not net or _CONSTANT.match(net):
                 continue
             if pin not in cell.pins:
                 raise ValueError(f"netlist: {instance} ({cell_type}) has no pin {pin}")
@@ -92,4 +69,4 @@ def circuit(netlist, library):
                 driver[net] = (instance, pin)
             else:
                 loads.setdefault(net, []).append((instance, pin))
-    return Circuit(cells, driver, loads, inputs, outputs, tuple(constants))
+    return Circuit(cells, driver, loads, inputs, outputs)
