@@ -44,9 +44,10 @@ class AccuracyModel:
         stored bits or only the ``low`` ones (outside the protected MSBs and check bits)."""
         from nvlut.ablate.faults import TableFault
         from nvlut.golden import faults
+        from nvlut.spec.storage import storage_layout
 
         table = faults.lut_table(params.multiplier, params.weights)
-        layout = faults.storage_layout(table.width, params.ecc)
+        layout = storage_layout(table.width, params.ecc)
         mask = (1 << layout.stored_bits) - 1 if exposed == "all" else \
             (1 << (table.width - layout.protected)) - 1
         accs = []

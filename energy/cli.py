@@ -70,8 +70,8 @@ def _measure_job(args):
 
 
 def run(args):
-    from nvlut.gen import toolchain
-    from nvlut.gen.generate import write_if_changed
+    from nvlut.util import toolchain
+    from nvlut.util.files import write_if_changed
 
     from . import designs as designs_mod, modes, report, voltage, workloads
 
@@ -277,7 +277,7 @@ def _opensta_check(selected, out):
     """Our switching energy under uniform activity next to OpenSTA's report_power (first design)."""
     import numpy as np
 
-    from nvlut.gen import toolchain
+    from nvlut.util import toolchain
     if not toolchain.available("opensta"):
         return ["OpenSTA missing (run `make tools`): this check was not run."]
     from nvlut.synth import opensta

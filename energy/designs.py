@@ -1,7 +1,7 @@
 """The designs ``nvlut energy`` compares: NVFP4 MACs (fp4 weights, block scales, B=16) with the
 three multipliers, ROM and writable (RAM) tables, and the ECC variants of the RAM tables."""
 
-from nvlut.gen.params import MacParams
+from nvlut.spec.params import MacParams
 
 DESIGNS = {
     "lut-rom": MacParams(),

@@ -14,7 +14,7 @@ import pathlib
 
 import numpy as np
 
-from nvlut.gen import toolchain
+from nvlut.util import toolchain
 
 from . import activity, circuit, components, liberty, power, voltage
 
@@ -109,6 +109,6 @@ def measure(params, batch, workload, workdir, cache_dir=None, log=print):
     }
     (workdir / "activity.vcd").unlink()
     if cache is not None:
-        from nvlut.gen.generate import write_if_changed
+        from nvlut.util.files import write_if_changed
         write_if_changed(cache, json.dumps(result, indent=1, sort_keys=True))
     return result

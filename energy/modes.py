@@ -34,8 +34,9 @@ def modes_of(params):
 
 def layout_of(params):
     from nvlut.golden import faults
+    from nvlut.spec.storage import storage_layout
     table = faults.lut_table(params.multiplier, params.weights)
-    return table, faults.storage_layout(table.width, params.ecc)
+    return table, storage_layout(table.width, params.ecc)
 
 
 def low_fraction(params, mode):

@@ -8,7 +8,7 @@ import csv
 import io
 import json
 
-from nvlut.synth.report import _md_table, _png
+from nvlut.util.report import markdown_table, png_bytes, pyplot
 
 from . import components, modes
 
@@ -54,7 +54,7 @@ def markdown(data):
         e = sum(sum(k.values()) for k in m["energy_pj"].values())
         rows.append([m.get("label", m["design"]), m["workload"], str(m["n"]), _f(m["elements_per_dot"]),
                      _f(e), _f(e / m["elements_per_dot"]), _f(m["cycles"] / m["n"])])
-    out += _md_table(["design", "workload", "dot products", "elements / dot", "pJ / dot",
+    out += markdown_table(["design", "workload", "dot products", "elements / dot", "pJ / dot",
                       "pJ / element MAC", "cycles / dot"], rows) + [""]
     out += [f"## Energy by component ({data['operating_point']})", ""]
     classes = [c for c in components.CLASSES if any(
@@ -66,7 +66,7 @@ def markdown(data):
         per = m["elements_per_dot"]
         rows.append([m.get("label", m["design"])] + [_f(sum(m["energy_pj"].get(c, {}).values()) / per)
                                      for c in classes])
-    out += _md_table(["design (pJ / element MAC)"] + classes, rows) + [""]
+    out += markdown_table(["design (pJ / element MAC)"] + classes, rows) + [""]
     ref = next(m for m in data["measurements"] if m["workload"] == data["operating_workload"])
     parts = {c: sum(v.values()) for c, v in ref["energy_pj"].items()}
     top = max(parts, key=parts.get)
@@ -84,7 +84,7 @@ def markdown(data):
              _f(r["pj_per_mac"]), _f(r["pj_per_mac_sb"]), _f(r["saving"]),
              r["accuracy_text"], _f(r["fault_free_clock_factor"])]
             for r in data["modes"]]
-    out += _md_table(["design", "mode", "V_low (V)", "V_low / Vnom", "BER", "pJ / MAC (V^2)",
+    out += markdown_table(["design", "mode", "V_low (V)", "V_low / Vnom", "BER", "pJ / MAC (V^2)",
                       "pJ / MAC (Stillmaker-Baas)", "x vs nominal", "accuracy (mean +- std)",
                       "clock period for a fault-free table (x nominal)"], rows) + [""]
     out += ["## The seed's 26.85x and 22.85x beside ours", ""]
@@ -92,7 +92,7 @@ def markdown(data):
     rows = [[c["comparison"], _f(c["v_low"], 4), _f(c["whole_mac"]), _f(c["table_only"]),
              _f(c["table_share_full"]), _f(c["table_share_lut"]), c["seed"]]
             for c in data["comparisons"]]
-    out += _md_table(["comparison (traditional fulllut / nvlut lut, same workload)", "V_low (V)",
+    out += markdown_table(["comparison (traditional fulllut / nvlut lut, same workload)", "V_low (V)",
                       "whole MAC ratio", "table storage + codecs + shifters ratio",
                       "table share of fulllut MAC", "table share of lut MAC", "seed"], rows) + [""]
     for paragraph in data["decomposition"]:
@@ -126,15 +126,8 @@ def json_text(data):
     return json.dumps(data, indent=1, sort_keys=True, default=float)
 
 
-def _plt():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
-
 def plot_vlow(data):
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(8, 5))
     series = {}
     for r in data["modes"]:
@@ -152,13 +145,13 @@ def plot_vlow(data):
     ax.legend(fontsize=7, loc="upper left")
     ax.set_title("Energy per MAC versus table voltage, by design and mode")
     fig.tight_layout()
-    png = _png(fig)
+    png = png_bytes(fig)
     plt.close(fig)
     return png
 
 
 def plot_components(data):
-    plt = _plt()
+    plt = pyplot()
     ms = [m for m in data["measurements"] if m["workload"] == data["operating_workload"]]
     classes = [c for c in components.CLASSES if any(c in m["energy_pj"] for m in ms)]
     fig, ax = plt.subplots(figsize=(9, 5))
@@ -174,13 +167,13 @@ def plot_components(data):
     ax.set_title(f"Energy by component, {data['operating_point']}")
     ax.legend(fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left")
     fig.tight_layout()
-    png = _png(fig)
+    png = png_bytes(fig)
     plt.close(fig)
     return png
 
 
 def plot_accuracy(data):
-    plt = _plt()
+    plt = pyplot()
     pts = [(r["pj_per_mac"], r["accuracy"], f"{r['design']} {r['mode']}") for r in data["modes"]
            if r["accuracy"] is not None]
     fig, ax = plt.subplots(figsize=(8, 5))
@@ -204,6 +197,6 @@ def plot_accuracy(data):
     ax.legend(fontsize=7)
     ax.set_title("Energy versus accuracy over designs, modes and V_low")
     fig.tight_layout()
-    png = _png(fig)
+    png = png_bytes(fig)
     plt.close(fig)
     return png

@@ -13,8 +13,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from nvlut.gen import toolchain
-from nvlut.gen.params import MacParams
+from nvlut.util import toolchain
+from nvlut.spec.params import MacParams
 
 pytestmark = pytest.mark.skipif(not (toolchain.available("osu018") and toolchain.available("opensta")
                                      and toolchain.available("icarus")),

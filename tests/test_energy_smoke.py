@@ -4,9 +4,9 @@
 import numpy as np
 import pytest
 
-from nvlut.gen import toolchain
+from nvlut.util import toolchain
 from nvlut.gen.cli import main
-from nvlut.gen.params import MacParams
+from nvlut.spec.params import MacParams
 
 needs_tools = pytest.mark.skipif(
     not (toolchain.available("osu018") and toolchain.available("icarus")),

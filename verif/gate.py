@@ -11,7 +11,7 @@ appended. Icarus simulates it with zero cell delays (``specify`` blocks are igno
 
 import dataclasses
 
-from nvlut.gen import toolchain
+from nvlut.util import toolchain
 
 from .design import build_root
 
@@ -36,7 +36,7 @@ def netlist_of(design):
 
 def gate_design(design):
     """``design`` as a gate-level netlist on the OSU018 cell models; raises
-    :class:`nvlut.gen.toolchain.ToolMissing` when the library is not installed."""
+    :class:`nvlut.util.toolchain.ToolMissing` when the library is not installed."""
     netlist = netlist_of(design)
     if netlist.top != design.ports.module:
         raise RuntimeError(f"netlist top {netlist.top!r} differs from {design.ports.module!r}")
