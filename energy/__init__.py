@@ -1,0 +1,33 @@
+"""Energy per MAC from gate-level switching activity on OSU 0.18 um cells (``nvlut energy``).
+
+:func:`energy_per_mac` is the entry point other flows call (``nvlut explore``'s energy step).
+"""
+
+
+def energy_per_mac(params, table_voltage, verilog, workdir):
+    """Energy per element MAC (pJ) of ``params`` on the ``random`` workload (fp4 weights), with the
+    table storage at ``table_voltage`` volts of the BER data's voltage axis (the packaged Salami et
+    al. data: nominal 1.0 V), mapped onto the library by V/Vnom: mode ``low`` for a writable table
+    without ECC, ``ecc`` with ECC, ``nominal`` without a writable table (then ``table_voltage`` must
+    be nominal). ``verilog`` must be the design's generated Verilog (checked against the
+    generator's); results are cached under ``workdir``."""
+    import pathlib
+
+    from nvlut.verif.design import design_for
+
+    from . import measure, modes, voltage, workloads
+
+    if verilog is not None and verilog != design_for(params).verilog:
+        raise ValueError(f"verilog: not the generated Verilog of {params.name}")
+    table = voltage.load_ber()
+    ratio = table_voltage / table.nominal_v
+    if params.lut_storage != "ram" and abs(ratio - 1) > 1e-9:
+        raise ValueError(f"table_voltage: {params.name} has no writable table to scale; use the "
+                         f"nominal {table.nominal_v} V")
+    mode = "nominal" if abs(ratio - 1) <= 1e-9 else ("low" if params.ecc == "none" else "ecc")
+    a = voltage.assumptions()
+    batch = workloads.synthetic(params, "random", a["workloads"]["vectors"], a["workloads"]["blocks"])
+    workdir = pathlib.Path(workdir)
+    m = measure.measure(params, batch, "random", workdir, workdir / "cache", log=lambda _: None)
+    e = modes.mode_energy(m, params, mode, ratio, voltage.VoltageModel.from_assumptions())
+    return sum(e.values()) / m["elements_per_dot"]

@@ -105,3 +105,17 @@ def test_user_ber_csv_and_extrapolation(tmp_path):
     packaged = voltage.load_ber()
     assert packaged.ber(0.54) == pytest.approx(7.0e-4) and packaged.ber(0.60) == pytest.approx(1.19e-7)
     assert any("Salami" in line for line in packaged.source)
+
+
+@needs_tools
+@pytest.mark.sim
+def test_energy_per_mac_entry_point(tmp_path):
+    """The call ``nvlut explore`` makes: nominal and a scaled table voltage, cached."""
+    import nvlut.energy
+    from nvlut.verif.design import design_for
+    verilog = design_for(SMALL).verilog
+    nominal = nvlut.energy.energy_per_mac(SMALL, 1.0, verilog, tmp_path)
+    scaled = nvlut.energy.energy_per_mac(SMALL, 0.57, verilog, tmp_path)
+    assert 0 < scaled < nominal
+    with pytest.raises(ValueError, match="table_voltage"):
+        nvlut.energy.energy_per_mac(MacParams(block=4, max_blocks=4), 0.57, None, tmp_path)
