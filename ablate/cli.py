@@ -122,6 +122,8 @@ def run(args):
 
     from . import faults, report, train
 
+    from nvlut.util.files import check_output_dir
+
     _check(args)
     torch.set_num_threads(args.threads)
     quick = args.quick
@@ -144,6 +146,8 @@ def run(args):
             skipped = f"faults study ({reason})"
             print(f"nvlut ablate: skipping the faults study: {reason}", flush=True)
     ckpt_dir = args.ckpt_dir or os.path.join(args.out, "ckpt")
+    check_output_dir(args.out, "--out")
+    check_output_dir(ckpt_dir, "--ckpt-dir")
     start = time.monotonic()
 
     def log(msg):

@@ -8,6 +8,7 @@ inside ``run`` for ``nvlut --help`` to stay fast.
 
 import argparse
 import importlib
+import importlib.metadata
 import sys
 
 from nvlut.util.errors import CliError
@@ -31,6 +32,8 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="nvlut",
         description="RTL generator and verification flow for NVFP4 LUT-based MAC hardware.")
+    parser.add_argument("--version", action="version",
+                        version=f"nvlut {importlib.metadata.version('nvlut')}")
     sub = parser.add_subparsers(dest="command", metavar="<command>", required=True)
     for name, module_name in SUBCOMMANDS.items():
         module = importlib.import_module(module_name)
@@ -52,7 +55,16 @@ def main(argv=None):
     except ValueError as exc:
         # Parameter validation in the library raises ValueError naming the parameter.
         args._parser.error(str(exc))
+    except OSError as exc:
+        # A file the user named cannot be read or written (the commands check their paths
+        # before long work; this catches what is left, e.g. a file removed meanwhile).
+        if exc.filename is None:
+            raise
+        args._parser.error(f"{exc.filename}: {exc.strerror or exc}")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # run the imported module's main, so that its CliError is the one the subcommands raise
+    # (under `python -m`, this file is also `__main__`, a second copy of every class)
+    from nvlut.gen.cli import main as _main
+    sys.exit(_main())

@@ -13,13 +13,23 @@ def add_arguments(parser):
     parser.add_argument("--length", type=int, default=64, help="vector length (multiple of --block)")
     parser.add_argument("--block", type=int, default=DEFAULT_BLOCK,
                         help=f"block size B, {BLOCK_RANGE[0]}..{BLOCK_RANGE[1]}")
-    parser.add_argument("--seed", type=int, default=0)
+    from .params import add_seed_argument
+    add_seed_argument(parser, "seed of the random vectors")
     parser.add_argument("--recipe", default="torchao",
                         help=f"NVFP4 quantizer recipe, docs/numerics.md section 3: "
                              f"{'|'.join(RECIPES)} (default torchao)")
 
 
 def run(args):
+    from nvlut.spec.params import BLOCK_RANGE
+    from nvlut.util.errors import CliError
+    lo, hi = BLOCK_RANGE
+    if not lo <= args.block <= hi:
+        raise CliError(f"--block: {args.block} is not allowed; use an integer from {lo} to {hi}")
+    if args.length < 1 or args.length % args.block:
+        raise CliError(f"--length: {args.length} is not allowed; use a positive multiple of "
+                       f"--block ({args.block})")
+
     import numpy as np
 
     from nvlut import golden

@@ -56,6 +56,8 @@ def add_arguments(parser):
                         help="output directory (default build/verilog)")
     parser.add_argument("--lint", action="store_true",
                         help="lint every design with verilator --lint-only -Wall afterwards")
+    parser.add_argument("--force", action="store_true",
+                        help="replace read-only output files (their mode is kept)")
 
 
 def _fields(layout):
@@ -122,7 +124,7 @@ def core_file(records):
     return "\n".join(lines) + "\n"
 
 
-def write_design_set(out, designs=DEFAULT_DESIGNS):
+def write_design_set(out, designs=DEFAULT_DESIGNS, force=False):
     """Write the design set into ``out``; returns ``(records, changed file names)``."""
     from nvlut.hdl.lint import WAIVERS
 
@@ -131,7 +133,7 @@ def write_design_set(out, designs=DEFAULT_DESIGNS):
     for params in designs:
         text, component = verilog_for(params)
         file_name = f"{params.name}.v"
-        if write_if_changed(out / file_name, text):
+        if write_if_changed(out / file_name, text, force):
             changed.append(file_name)
         records.append(describe(params, component, file_name))
     outputs = {
@@ -140,13 +142,15 @@ def write_design_set(out, designs=DEFAULT_DESIGNS):
         WAIVERS_FILE: WAIVERS.read_bytes(),
     }
     for file_name, data in outputs.items():
-        if write_if_changed(out / file_name, data):
+        if write_if_changed(out / file_name, data, force):
             changed.append(file_name)
     return records, changed
 
 
 def run(args):
-    records, changed = write_design_set(args.out)
+    from nvlut.util.files import check_output_dir
+    check_output_dir(args.out, "--out", args.force)
+    records, changed = write_design_set(args.out, force=args.force)
     for r in records:
         state = "written" if r["file"] in changed else "unchanged"
         print(f"{args.out / r['file']}: latency {r['latency']}, accumulator "

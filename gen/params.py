@@ -5,6 +5,7 @@ metadata; :func:`params_from_args` reads them back. A sweep over a field gets it
 (:func:`add_sweep_argument`, e.g. ``--ecc-modes``) instead of reusing the singular one.
 """
 
+import argparse
 import dataclasses
 
 from nvlut.spec.params import MacParams
@@ -24,21 +25,38 @@ def _int_arg(name):
     return parse
 
 
-def add_design_arguments(parser, skip=()):
+def add_design_arguments(parser, skip=(), defaults=None):
     """Add one ``--<param>`` flag per :class:`MacParams` field (underscores become dashes), except
-    the fields in ``skip`` (those a sweep flag replaces)."""
+    the fields in ``skip`` (those a sweep flag replaces). ``defaults`` (field name -> value)
+    overrides the defaults of ``MacParams()`` for a command whose default design differs; the
+    help texts show the defaults in force."""
     g = parser.add_argument_group("design parameters")
     for field in dataclasses.fields(MacParams):
         if field.name in skip:
             continue
-        help_text = field.metadata["help"].format(default=field.default)
+        default = (defaults or {}).get(field.name, field.default)
+        help_text = field.metadata["help"].format(default=default)
         if field.type is bool:
-            g.add_argument(_flag(field.name), action="store_true", help=help_text)
+            g.add_argument(_flag(field.name), action="store_true", default=default,
+                           help=help_text)
         elif field.type is int:
-            g.add_argument(_flag(field.name), default=field.default, type=_int_arg(field.name),
+            g.add_argument(_flag(field.name), default=default, type=_int_arg(field.name),
                            help=help_text)
         else:
-            g.add_argument(_flag(field.name), default=field.default, help=help_text)
+            g.add_argument(_flag(field.name), default=default, help=help_text)
+
+
+def add_seed_argument(parser, help="random seed"):
+    """``--seed``: an integer >= 0, the same rule for every command (exit status 2 otherwise)."""
+    def seed(text):
+        try:
+            value = int(text, 0)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"{value} is not allowed; use an integer >= 0")
+        return value
+    parser.add_argument("--seed", type=seed, default=0, help=f"{help} (integer >= 0, default 0)")
 
 
 def _comma_list(text):

@@ -21,7 +21,7 @@ components, the port names of ``nvlut.hdl.secded``. The contents of a RAM are un
 simulation) until written.
 """
 
-from amaranth.hdl import Module
+from amaranth.hdl import Cat, Const, Module
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -155,20 +155,20 @@ class LutStorage(wiring.Component):
         super().__init__(members)
 
     def elaborate(self, platform):
+        if not self.writable:
+            return self._elaborate_constant()
         m = Module()
         codec = self.codec
-        init = [0] * self.depth if self.writable else [
-            codec.encode(e) for e in table_entries(self.params.multiplier, self.params.weights)]
-        m.submodules.mem = mem = memory.Memory(shape=codec.word_width, depth=self.depth, init=init)
-        if self.writable:
-            m.submodules.encoder = encoder = codec.encoder()
-            wp = mem.write_port()
-            m.d.comb += [
-                encoder.data.eq(self.write.data),
-                wp.en.eq(self.write.en),
-                wp.addr.eq(self.write.addr),
-                wp.data.eq(encoder.code),
-            ]
+        m.submodules.mem = mem = memory.Memory(shape=codec.word_width, depth=self.depth,
+                                               init=[0] * self.depth)
+        m.submodules.encoder = encoder = codec.encoder()
+        wp = mem.write_port()
+        m.d.comb += [
+            encoder.data.eq(self.write.data),
+            wp.en.eq(self.write.en),
+            wp.addr.eq(self.write.addr),
+            wp.data.eq(encoder.code),
+        ]
         if "fault" in self.signature.members:
             fault_read = mem.read_port(domain="comb")
             m.d.comb += fault_read.addr.eq(self.fault.addr)
@@ -190,4 +190,19 @@ class LutStorage(wiring.Component):
             corrected |= decoder.corrected
             uncorrectable |= decoder.uncorrectable
         m.d.comb += [self.corrected.eq(corrected), self.uncorrectable.eq(uncorrectable)]
+        return m
+
+    def _elaborate_constant(self):
+        """A constant table as combinational logic, one truth table per entry bit: bit ``j`` of
+        read port ``i`` is bit ``addr`` of a ``depth``-bit constant (``Const.bit_select``; a
+        constant indexed by the address in the Verilog), so no ``initial`` block or memory is
+        emitted and every synthesis tool builds the same logic. A constant table has no ECC
+        (``MacParams`` rejects ``ecc`` without ``ram``)."""
+        m = Module()
+        entries = table_entries(self.params.multiplier, self.params.weights)
+        columns = [Const(sum(((e >> j) & 1) << a for a, e in enumerate(entries)), self.depth)
+                   for j in range(self.codec.entry_width)]
+        for port in self.read:
+            m.d.comb += port.data.eq(Cat(c.bit_select(port.addr, 1) for c in columns))
+        m.d.comb += [self.corrected.eq(0), self.uncorrectable.eq(0)]
         return m

@@ -55,7 +55,8 @@ class MacParams:
     multiplier: str = _param("lut", f"element multiplier: {'|'.join(MULTIPLIERS)} "
                              "(default {default})", choices=MULTIPLIERS)
     lut_storage: str = _param(
-        "rom", "rom: constant table; ram: writable table loaded through the config port",
+        "rom", "rom: constant table; ram: writable table loaded through the config port "
+        "(default {default})",
         choices=LUT_STORAGE)
     ecc: str = _param("none", f"{ECC_GRAMMAR} (needs --lut-storage ram)")
     max_blocks: int = _param(256, "blocks per dot product the accumulator must hold "

@@ -220,6 +220,8 @@ def run(args):
     if args.jobs < 1:
         raise ValueError(f"jobs: {args.jobs} is not allowed; use an integer >= 1")
     executor.check(args.jobs, args.scheduler)
+    from nvlut.util.files import check_output_dir
+    check_output_dir(args.out, "--out")
     tasks, have_macs = collect_tasks(args.manifest, args.out, args.quick, args.full)
     if not have_macs:
         print(f"nvlut synth: {args.manifest} not found; run `nvlut verilog` (make verilog) for the "

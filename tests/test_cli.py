@@ -45,7 +45,7 @@ def test_demo_prints_the_quantizer_recipe():
 
 @pytest.mark.parametrize("args,message", [
     (["demo", "--block", "200"], "block: 200 is not allowed; use an integer from 4 to 128"),
-    (["demo", "--length", "30"], "x: the last axis (30) must be a multiple of block=16"),
+    (["demo", "--length", "30"], "--length: 30 is not allowed; use a positive multiple of --block (16)"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
 ])
 def test_bad_arguments_exit_nonzero_with_a_named_parameter(args, message):

@@ -68,3 +68,16 @@ def test_lint_other_configurations(tmp_path, params):
     path.write_text(text)
     ok, messages = lint(path, params.name)
     assert ok, messages
+
+
+@pytest.mark.parametrize("params", [MacParams(), MacParams(weights="fp8", weight_scaling="tensor",
+                                              multiplier="fulllut", block=4)],
+                         ids=lambda p: p.name)
+def test_constant_tables_are_logic_not_initial_blocks(params):
+    """ASIC synthesis ignores `initial` blocks: a ROM table must be combinational logic (no memory
+    array, no `initial`), and the same parameters must give the same bytes."""
+    from nvlut.gen.generate import verilog_for
+    text, _ = verilog_for(params)
+    assert not re.search(r"\binitial\b", text)
+    assert not re.search(r"^\s*reg\s+(\[[^\]]*\]\s*)?\S+\s*\[", text, re.M), "a reg array remains"
+    assert verilog_for(params)[0] == text

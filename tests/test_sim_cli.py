@@ -69,12 +69,12 @@ def test_sim_command_rejects_faults_without_fault_port(tmp_path, capsys):
         main(["sim", *FAULT_ARGS, "--faults", str(tmp_path / "f.txt"), "--vectors",
               str(tmp_path / "in.npz"), "--out", str(tmp_path / "out.npz")])
     assert exc.value.code == 2
-    assert "faults: fp4_block_b16_lut_ram_secded_mb256_p1 has no fault port" in \
+    assert "--faults: needs a design with a fault port; add --lut-storage ram --fault-port" in \
         capsys.readouterr().err
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"w": np.zeros((3, 2, 16), np.uint16)}, "w: codes must lie in|w: expected"),
+    ({"w": np.zeros((3, 2, 16), np.uint16)}, "w: code 300 at row 0, block 0, lane 0 is out of range|w: expected"),
     ({"sw": np.zeros((3, 2), np.uint8)}, "sw: must be absent"),
     ({"t": np.zeros(3, np.float32)}, "t: expected uint32"),
 ])

@@ -23,7 +23,8 @@ def _arrays(n=5, nb=3, params=P, seed=0):
 
 @pytest.mark.parametrize("name, value, message", [
     ("a", np.zeros((5, 3, 5), np.uint8), "a: expected shape"),
-    ("a", np.full((5, 3, 4), 16, np.uint8), "a: codes must lie in 0..15"),
+    ("a", np.full((5, 3, 4), 16, np.uint8),
+     "a: code 16 at row 0, block 0, lane 0 is out of range; codes must lie in 0..15"),
     ("a", np.zeros((5, 3, 4), np.float32), "a: expected integer codes"),
     ("w", np.zeros((5, 2, 4), np.uint8), "w: expected shape"),
     ("sa", np.zeros((5, 2), np.uint8), "sa: expected shape"),

@@ -34,6 +34,8 @@ def add_arguments(parser):
     parser.add_argument("--sim", default="verilator", help="icarus|verilator (default verilator)")
     parser.add_argument("--config", action="append",
                         help="design name from the manifest (repeatable; default: all)")
+    parser.add_argument("--reference", action="store_true",
+                        help="only the reference design (the manifest's first)")
     parser.add_argument("--n", type=int, default=1_000_000,
                         help="random dot products per design (default 1000000)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
@@ -43,7 +45,8 @@ def add_arguments(parser):
                         help="directory of manifest.json (default build/verilog)")
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("build/verify"),
                         help="report directory (default build/verify)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random stimulus")
+    from nvlut.gen.params import add_seed_argument
+    add_seed_argument(parser, "seed of the random stimulus")
     parser.add_argument("--no-elements", action="store_true",
                         help="skip the exhaustive element-product check")
 
@@ -51,7 +54,7 @@ def add_arguments(parser):
 def run(args):
     from nvlut.spec.params import MacParams
     from nvlut.util.errors import CliError
-    from nvlut.util.files import write_if_changed
+    from nvlut.util.files import check_output_dir, write_if_changed
     from nvlut.util.report import json_text
 
     from .coverage import Coverage
@@ -78,6 +81,9 @@ def run(args):
             raise CliError(f"--config: {', '.join(unknown)} not in {args.verilog}/manifest.json; "
                            f"choose from: {', '.join(names)}")
         records = [r for r in records if r["name"] in args.config]
+    if args.reference:
+        records = records[:1]
+    check_output_dir(args.out, "--out")
     args.out.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     units = plan(records, args)
@@ -138,10 +144,37 @@ def run(args):
     write_if_changed(args.out / "report.md", report_markdown(summary))
     print()
     console_table(designs, args.sim)
-    holes = sum(len(d["coverage"]["holes"]) for d in designs)
     failed = [d for d in designs if d["mismatches"] or d["problems"]]
-    print(f"\nwall time {wall:.1f} s; coverage holes: {holes}; report: {args.out / 'report.md'}")
+    print()
+    print(summary_text(designs, wall, args))
     for d in failed:
         for rep in d["reproducers"]:
             print(f"reproduce {d['design']}: {rep['command']} (waveform {rep['waves']})")
     return 1 if failed else 0
+
+
+def summary_text(designs, wall, args):
+    """The closing lines of a campaign, in words: the verdict, what was checked, and how much of
+    the coverage model this run reached (a short run is not expected to reach all of it)."""
+    checked = sum(d["random_vectors"] + d["fault_vectors"] for d in designs)
+    elements = sum(d["element_vectors"] for d in designs)
+    mismatches = sum(d["mismatches"] for d in designs)
+    failed = [d for d in designs if d["mismatches"] or d["problems"]]
+    bins = sum(d["coverage"]["bins"] for d in designs)
+    unhit = sum(len(d["coverage"]["holes"]) for d in designs)
+    what = (f"{checked:,} dot products" + (f" and {elements:,} element products" if elements else "")
+            + f" on {len(designs)} design{'s' if len(designs) != 1 else ''}")
+    if failed:
+        verdict = (f"FAILED: {mismatches:,} mismatches (or protocol problems) in {len(failed)} "
+                   f"design(s) among {what}")
+    else:
+        verdict = f"PASS: every result bit-exact ({what}, {args.sim})"
+    if unhit == 0:
+        cov = f"coverage: all {bins:,} bins hit"
+    else:
+        cov = (f"coverage: {bins - unhit:,} of {bins:,} bins hit; {unhit:,} not reached by this "
+               f"run (the bins list every code in every lane, every scale, rounding case, result "
+               f"class, flag value, block count and back-pressure mode; the full campaign, "
+               f"`make verify`, reaches all of them; list in the report)")
+    return (f"nvlut verify: {verdict}\nnvlut verify: {cov}\nnvlut verify: wall time {wall:.1f} s; "
+            f"report: {args.out / 'report.md'}")

@@ -44,18 +44,17 @@ def _float_list(text):
 
 
 def add_arguments(parser):
-    from nvlut.gen.params import add_design_arguments, add_sweep_argument
+    from nvlut.gen.params import add_design_arguments, add_seed_argument, add_sweep_argument
     from nvlut.spec.ecc import ECC_SWEEP
     parser.add_argument("--ber", type=_float_list, default=_float_list(DEFAULT_BER),
                         help=f"bit error rates, comma-separated (default {DEFAULT_BER})")
     add_sweep_argument(parser, "--ecc-modes", ECC_SWEEP, "ECC modes of the campaign")
-    add_design_arguments(parser, skip=("ecc",))
-    parser.set_defaults(**DEFAULT_DESIGN)
+    add_design_arguments(parser, skip=("ecc",), defaults=DEFAULT_DESIGN)
     parser.add_argument("--n", type=int, default=1000, help="dot products per trial (default 1000)")
     parser.add_argument("--nb", type=int, default=4, help="blocks per dot product (default 4)")
     parser.add_argument("--trials", type=int, default=100,
                         help="fault maps per mode and bit error rate (default 100)")
-    parser.add_argument("--seed", type=int, default=0)
+    add_seed_argument(parser, "seed of the fault maps and stimulus")
     parser.add_argument("--rtl-sample", type=int, default=50, metavar="K",
                         help="replay K dot products of a faulty trial per mode on the RTL "
                              "(default 50; 0: no replay)")
@@ -73,6 +72,7 @@ def run(args):
     from nvlut.util.errors import CliError
 
     from . import fault_report
+    from nvlut.util.files import check_output_dir
     from .design import build_root
     from .fault_campaign import campaign, replay_on_rtl
 
@@ -93,6 +93,7 @@ def run(args):
         params.replace(ecc=ecc)  # MacParams validates the mode
         storage_layout(table.width, ecc)  # and the layout that it fits the entries
     out_dir = (args.out or build_root() / "faults") / params.name
+    check_output_dir(out_dir, "--out")
     sample_size = min(args.rtl_sample, args.n)
     rows, replays = campaign(params, args.ber, eccs, args.n, args.nb, args.trials, args.seed,
                              sample_size, eccs)

@@ -147,13 +147,13 @@ def simulate(params, a, w, sa, sw, t, nb=None, sim="verilator", backpressure="no
 
 
 def add_arguments(parser):
-    from nvlut.gen.params import add_design_arguments
+    from nvlut.gen.params import add_design_arguments, add_seed_argument
     add_design_arguments(parser)
     parser.add_argument("--vectors", required=True, type=pathlib.Path, help="input .npz")
     parser.add_argument("--out", required=True, type=pathlib.Path, help="output .npz")
     parser.add_argument("--sim", default="verilator", help="icarus|verilator (default verilator)")
     parser.add_argument("--backpressure", default="none", help="|".join(bp.MODES))
-    parser.add_argument("--seed", default=0, type=int, help="seed of the back-pressure pattern")
+    add_seed_argument(parser, "seed of the back-pressure pattern")
     parser.add_argument("--waves", default=None,
                         help="also write a waveform (FST on Icarus, VCD on Verilator) to this file")
     parser.add_argument("--level", default="rtl",
@@ -162,23 +162,71 @@ def add_arguments(parser):
     parser.add_argument("--faults", default=None, type=pathlib.Path,
                         help="apply the '<addr> <mask>' hex lines of this file through the fault "
                              "port (needs --fault-port)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace a read-only --out file (its mode is kept)")
+
+
+def _read_input(path, option):
+    """Check that the input file ``path`` of ``option`` exists and is a readable regular file."""
+    from nvlut.util.errors import CliError
+    if not path.exists():
+        raise CliError(f"{option}: {path} does not exist")
+    if not path.is_file():
+        raise CliError(f"{option}: {path} is not a regular file (a directory?); name a file")
+    if path.stat().st_size == 0:
+        raise CliError(f"{option}: {path} is empty")
+
+
+def load_vectors(params, path, option="--vectors"):
+    """The :class:`~nvlut.verif.vectors.Batch` of the ``.npz`` file ``path``; :class:`CliError`
+    naming ``option`` when it is missing, empty, a directory or not an ``.npz`` archive."""
+    import zipfile
+
+    from nvlut.util.errors import CliError
+    _read_input(path, option)
+    if not zipfile.is_zipfile(path):
+        kind = "a .npy array file" if path.read_bytes()[:6] == b"\x93NUMPY" else "not an .npz file"
+        raise CliError(f"{option}: {path} is {kind}; expected an .npz archive holding the arrays "
+                       f"a, w, sa, t (and sw, nb), e.g. written by numpy.savez")
+    try:
+        return vectors.load_npz(params, path)
+    except ValueError as exc:
+        raise CliError(f"{option}: {exc}") from None
+    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise CliError(f"{option}: {path} cannot be read as an .npz archive: {exc}") from None
 
 
 def run(args):
-    from nvlut.util.files import write_if_changed
+    from nvlut.util.errors import CliError
+    from nvlut.util.files import check_output, write_if_changed
     from nvlut.gen.params import params_from_args
 
     params = params_from_args(args)
     runner.check_sim(args.sim)
     bp.check_mode(args.backpressure)
     gate.check_level(args.level)
-    batch = vectors.load_npz(params, args.vectors)
+    if args.faults is not None and not params.fault_port:
+        raise CliError(f"--faults: needs a design with a fault port; add --lut-storage ram "
+                       f"--fault-port (this design: lut_storage {params.lut_storage}, no fault "
+                       f"port)")
+    check_output(args.out, "--out", args.force)
+    if args.waves:
+        check_output(args.waves, "--waves", args.force)
+    batch = load_vectors(params, args.vectors)
+    fault_text = None
+    if args.faults is not None:
+        _read_input(args.faults, "--faults")
+        fault_text = args.faults.read_text()
     design = design_for(params)
     if args.level == "gate":
         design = gate.gate_design(design)
-    if args.faults is not None:
-        design = with_faults(design, harness.parse_fault_map(
-            args.faults.read_text(), len(design.cfg_words), f"faults ({args.faults})"))
+    if fault_text is not None:
+        try:
+            fault_map = harness.parse_fault_map(fault_text, len(design.cfg_words),
+                                                f"--faults ({args.faults})")
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        design = with_faults(design, fault_map)
     waves = None
     workdir = None
     if args.waves:
@@ -191,7 +239,7 @@ def run(args):
         shutil.rmtree(workdir)
     buf = io.BytesIO()
     np.savez(buf, y=out.y, **out.flags)
-    write_if_changed(args.out, buf.getvalue())
+    write_if_changed(args.out, buf.getvalue(), args.force)
     for p in out.problems:
         print(f"nvlut sim: {p}")
     print(f"nvlut sim: {design.tag} on {args.sim}: {len(out.y)} of {batch.n} dot products, "

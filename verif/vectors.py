@@ -41,7 +41,11 @@ def _codes(x, name, dtype, limit, shape_text):
     if x.dtype.kind not in "ui":
         raise ValueError(f"{name}: expected integer codes {shape_text}, got dtype {x.dtype}")
     if x.size and (x.min() < 0 or x.max() >= limit):
-        raise ValueError(f"{name}: codes must lie in 0..{limit - 1}")
+        where = tuple(int(i) for i in np.argwhere((x < 0) | (x >= limit))[0])
+        axes = ("row", "block", "lane")[:len(where)]
+        place = ", ".join(f"{axis} {i}" for axis, i in zip(axes, where))
+        raise ValueError(f"{name}: code {int(x[where])} at {place} is out of range; codes must "
+                         f"lie in 0..{limit - 1}")
     return x.astype(dtype, copy=False)
 
 
