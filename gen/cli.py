@@ -16,7 +16,7 @@ from nvlut.util.errors import CliError
 #: subcommand name -> module implementing it
 SUBCOMMANDS = {
     "demo": "nvlut.gen.demo",
-    "generate": "nvlut.gen.generate",
+    "generate": "nvlut.verif.package",
     "verilog": "nvlut.gen.design_set",
     "sim": "nvlut.verif.sim",
     "verify": "nvlut.verif.campaign",
@@ -64,7 +64,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    # run the imported module's main, so that its CliError is the one the subcommands raise
-    # (under `python -m`, this file is also `__main__`, a second copy of every class)
-    from nvlut.gen.cli import main as _main
-    sys.exit(_main())
+    sys.exit(main())

@@ -1,4 +1,9 @@
-"""The integration package of one design: what `nvlut generate` writes beside the Verilog.
+"""Generate the Verilog of one NVLUT MAC design and the package to integrate it.
+
+    nvlut generate <design params> -o mac.v [--top NAME] [--vectors N] [--seed S] [--verilog-only]
+                   [--force]
+
+The package is what `nvlut generate` writes beside the Verilog.
 
 For ``<dir>/<stem>.v`` holding the design ``top``:
 
@@ -24,8 +29,13 @@ Every file is deterministic in the parameters, ``top``, the vector count and the
 
 import importlib.metadata
 import json
+import pathlib
+import re
 
 import numpy as np
+
+from nvlut.util.errors import CliError
+from nvlut.util.files import check_output, write_if_changed
 
 #: default number of random dot products in the golden vector file (plus the directed cases)
 DEFAULT_VECTORS = 200
@@ -326,3 +336,62 @@ def package_files(params, record, stem, n=DEFAULT_VECTORS, seed=0):
         names["core"]: core_text(record, stem),
         names["sv_package"]: sv_package(record),
     }
+
+
+def add_arguments(parser):
+    from nvlut.gen.params import add_design_arguments, add_seed_argument
+    add_design_arguments(parser)
+    parser.add_argument("-o", "--output", required=True, type=pathlib.Path,
+                        help="Verilog file to write; the package files go beside it")
+    parser.add_argument("--top", help="top module name, a Verilog identifier (default: the design "
+                                      "name)")
+    parser.add_argument("--vectors", type=int, default=200, metavar="N",
+                        help="random dot products in the golden vector file, besides the directed "
+                             "cases (default 200)")
+    add_seed_argument(parser, "seed of the golden vectors")
+    parser.add_argument("--verilog-only", action="store_true",
+                        help="write only the Verilog file, no package")
+    parser.add_argument("--force", action="store_true",
+                        help="replace read-only output files (their mode is kept)")
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
+
+
+def check_top(top):
+    """``top`` if it is a plain Verilog identifier, else :class:`CliError` naming ``--top``."""
+    if top is not None and (not _IDENTIFIER.match(top) or len(top) > 1024):
+        raise CliError(f"--top: {top!r} is not a Verilog identifier; use letters, digits, _ and $, "
+                       f"starting with a letter or _")
+    return top
+
+
+def run(args):
+    from nvlut.gen.design_set import describe
+    from nvlut.gen.generate import verilog_for
+    from nvlut.gen.params import params_from_args
+
+    params = params_from_args(args)
+    top = check_top(args.top) or params.name
+    if args.vectors < 0:
+        raise CliError(f"--vectors: {args.vectors} is not allowed; use 0 or more")
+    out = args.output
+    if out.suffix != ".v":
+        raise CliError(f"-o/--output: {out} does not end in .v; name the Verilog file, e.g. "
+                       f"mac.v (the package files are named after it)")
+    package = None
+    if not args.verilog_only:
+        package = {name: out.with_name(name) for name in file_names(out.stem).values()}
+    for path in [out, *(package or {}).values()]:
+        check_output(path, "-o/--output", args.force)
+    text, component = verilog_for(params, top)
+    written = write_if_changed(out, text, args.force)
+    print(f"{out}: {top}, latency {component.latency}, "
+          f"accumulator {component.acc_width} bits{'' if written else ' (unchanged)'}")
+    if package:
+        record = dict(describe(params, component, out.name), top=top)
+        for name, data in package_files(params, record, out.stem, args.vectors,
+                                        args.seed).items():
+            state = "written" if write_if_changed(package[name], data, args.force) else "unchanged"
+            print(f"{package[name]} ({state})")
+    return 0
