@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from nvlut.gen.toolchain import tool_env
+from nvlut.util.toolchain import tool_env
 
 pytestmark = pytest.mark.sim
 
