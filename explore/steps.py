@@ -4,8 +4,8 @@ A step is a function ``step(point, design, workload, cache) -> dict`` of result 
 :data:`COLUMNS` for names and units); ``design`` is the point's generated design
 (:func:`nvlut.verif.design.design_for`: Verilog text, ports, table image), ``cache`` a
 :class:`nvlut.synth.cache.Cache`. :data:`STEPS` maps step names to functions: the timing and energy
-steps are the places where ``nvlut.synth``'s static timing and ``nvlut energy`` plug in (see
-:func:`fmax` and :func:`energy`). A metric a step cannot measure is ``None`` with the reason in
+steps call ``nvlut.synth``'s static timing and ``nvlut energy`` (see :func:`fmax` and
+:func:`energy`). A metric a step cannot measure is ``None`` with the reason in
 the row's ``notes``, never a made-up value.
 
 Every step runs in a worker (local process or Dask worker): it gets plain parameters, generates the
@@ -29,8 +29,8 @@ COLUMNS = {
     "reproducer": ("", "command reproducing the first mismatch (failed points)"),
     "area_um2": ("um^2", "OSU 0.18 um cell area (logic + flip-flops + writable table)"),
     "transistors": ("transistors", "generic CMOS transistor estimate (nvlut synth, cmos)"),
-    "fmax_mhz": ("MHz", "1000 / (period - worst setup slack), OpenSTA on the OSU018 netlist"),
-    "critical_path_ns": ("ns", "worst setup path delay, OpenSTA"),
+    "fmax_mhz": ("MHz", "1000 / critical_path_ns (nvlut synth's static timing, synth/timing.py)"),
+    "critical_path_ns": ("ns", "worst path delay, OpenSTA on the OSU018 netlist (synth/timing.py)"),
     "energy_pj_per_mac": ("pJ/MAC", "energy per multiply-accumulate (nvlut energy)"),
     "ber": ("errors/bit", "table bit error rate at the point's voltage (assumptions.py)"),
     "accuracy_pct": ("%", "mean accuracy over the workload's models, point formats + faults"),
@@ -130,48 +130,23 @@ def area(point, design, workload, cache):
     return out
 
 
-#: the OpenSTA commands of :func:`fmax` (part of its cache key)
-STA_PERIOD_NS = 100.0
-STA_COMMANDS = (f"create_clock -name clk -period {STA_PERIOD_NS} [get_ports clk]\n"
-                "set_input_delay 0 -clock clk [delete_from_list [all_inputs] [get_ports clk]]\n"
-                "set_output_delay 0 -clock clk [all_outputs]\n"
-                "report_checks -path_delay max -digits 3\n")
-
-
 def fmax(point, design, workload, cache):
-    """Fmax from OpenSTA ``report_checks`` on the OSU018 netlist.
-
-    THE PLACE TO SWAP: when ``nvlut.synth`` provides its own static-timing result (issue of the
-    timing flow), replace the body by a call to it; the columns stay ``fmax_mhz`` and
-    ``critical_path_ns``."""
-    from nvlut.util import toolchain
-    from nvlut.synth import netlist, opensta
+    """Fmax and critical path of ``nvlut synth``'s static timing
+    (:func:`nvlut.synth.timing.time_verilog`: OSU018 netlist, OpenSTA, the constraints stated in
+    ``synth/timing.py``), in the synth cache, so explore and ``nvlut synth`` report the same figures
+    for the same design."""
+    from nvlut.synth import timing
     from nvlut.synth.cache import Cache
+    from nvlut.synth.flow import TIMEOUT
 
-    if not (toolchain.available("osu018") and toolchain.available("opensta")):
+    missing = timing.missing_tools()
+    if missing:
         return {"fmax_mhz": None, "critical_path_ns": None,
-                "notes": ["fmax_mhz not available: OSU018 / OpenSTA not installed (make tools)"]}
-    work = pathlib.Path(workload.out) / "work" / point.name
-    net = netlist.osu018_netlist(design.verilog.encode(), work / "netlist",
-                                 Cache(workload.synth_cache))
-    key = "explore-sta-" + cache_key(net.verilog, toolchain.osu018_liberty().read_bytes(),
-                                     STA_COMMANDS, opensta.version())
-
-    def compute():
-        text = opensta.run(net, STA_COMMANDS, work / "sta")
-        return {"slack_ns": parse_slack(text)}
-    slack = _cached(cache, key, compute)["slack_ns"]
-    path = STA_PERIOD_NS - slack
-    return {"critical_path_ns": round(path, 3), "fmax_mhz": round(1000.0 / path, 2)}
-
-
-def parse_slack(report):
-    """The worst slack (ns) of an OpenSTA ``report_checks`` output."""
-    import re
-    m = re.search(r"^\s*(-?[0-9.]+)\s+slack \((?:MET|VIOLATED)\)", report, re.M)
-    if m is None:
-        raise ValueError("report_checks: no 'slack (MET|VIOLATED)' line in OpenSTA's output")
-    return float(m.group(1))
+                "notes": [f"fmax_mhz not available: {missing} (make tools)"]}
+    r = timing.time_verilog(design.verilog.encode(),
+                            pathlib.Path(workload.out) / "work" / point.name / "sta",
+                            Cache(workload.synth_cache), TIMEOUT)
+    return {"critical_path_ns": r["critical_ns"], "fmax_mhz": r["fmax_mhz"]}
 
 
 ENERGY_UNAVAILABLE = "energy_pj_per_mac not available: nvlut energy not installed"

@@ -89,7 +89,6 @@ def _timing_tasks(design_list, out, cache):
     """Static timing (OSU018 netlist + OpenSTA) of each design; a record saying what is missing
     when the cells or OpenSTA are not installed."""
     from . import timing
-    from .netlist import osu018_netlist
 
     missing = timing.missing_tools()
     tasks = []
@@ -101,8 +100,7 @@ def _timing_tasks(design_list, out, cache):
                 return {"design": design, "flow": "sta", "cached": True, "seconds": 0,
                         "targets": {"sta": {"missing": missing}}}
             start = time.monotonic()
-            netlist = osu018_netlist(design.verilog.encode(), workdir / "netlist", cache, TIMEOUT)
-            result = timing.analyze(netlist, workdir, cache=cache)
+            result = timing.time_verilog(design.verilog.encode(), workdir, cache, TIMEOUT)
             return {"design": design, "flow": "sta", "cached": False,
                     "seconds": round(time.monotonic() - start, 1),
                     "targets": timing.as_targets(result, design.params["block"])}

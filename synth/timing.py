@@ -14,7 +14,9 @@ register-to-register path is reported as well.
 
 ``critical_ns = period - slack`` of the worst path (its arrival time plus the capture flip-flop's
 setup time, or the arrival at an output), ``fmax_mhz = 1000 / critical_ns``. Results are cached on
-the netlist text, the constraint script and the OpenSTA version.
+the netlist text, the Liberty, the constraint script and the OpenSTA version. :func:`time_verilog`
+(Verilog -> netlist -> timing, both cached) is the one entry point of ``nvlut synth``, ``nvlut
+explore`` and ``nvlut generate --target-mhz``, so they report the same Fmax for the same design.
 """
 
 import dataclasses
@@ -176,8 +178,11 @@ def analyze(netlist, workdir, period=STATED_PERIOD_NS, cache=None):
     component class), ``area_um2`` (Liberty area per component class) and ``area_total_um2``.
     Raises :class:`~nvlut.synth.opensta.StaError` when OpenSTA fails.
     """
+    from ..util import toolchain
+
     script = report_script(period)
-    key = "sta-" + cache_key(netlist.verilog, script, opensta.version())
+    key = "sta-" + cache_key(netlist.verilog, toolchain.osu018_liberty().read_bytes(), script,
+                             opensta.version())
     hit = cache.get(key) if cache is not None else None
     if hit is not None:
         return hit
@@ -197,6 +202,18 @@ def analyze(netlist, workdir, period=STATED_PERIOD_NS, cache=None):
     if cache is not None:
         cache.put(key, result)
     return result
+
+
+def time_verilog(verilog, workdir, cache=None, timeout=None):
+    """:func:`analyze` the design ``verilog`` (bytes): mapped to OSU018 cells by
+    :func:`nvlut.synth.netlist.osu018_netlist` in ``workdir/netlist``, timed in ``workdir``; the
+    netlist and the timing are both cached in ``cache`` (a :class:`~nvlut.synth.cache.Cache`)."""
+    import pathlib
+
+    from .netlist import osu018_netlist
+
+    netlist = osu018_netlist(verilog, pathlib.Path(workdir) / "netlist", cache, timeout)
+    return analyze(netlist, workdir, cache=cache)
 
 
 def missing_tools():

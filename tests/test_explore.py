@@ -13,8 +13,10 @@ from nvlut.gen import cli
 from nvlut.util import executor
 from nvlut.spec.params import MacParams
 from nvlut.explore import assumptions, pareto, space
+from nvlut.synth import timing
 from nvlut.explore.cli import sweep
-from nvlut.explore.steps import Workload, parse_slack
+from nvlut.explore import steps
+from nvlut.explore.steps import Workload
 
 
 def run_cli(argv, capsys):
@@ -126,12 +128,46 @@ def test_pareto_front_by_hand():
     assert pareto.dominates({"f": 2}, {"f": 1}, (("f", "max"),))
 
 
-def test_sta_slack_parser():
-    text = "          100.000   data required time\n           72.323   slack (MET)\n"
-    assert parse_slack(text) == 72.323
-    assert parse_slack("  -1.5   slack (VIOLATED)\n") == -1.5
-    with pytest.raises(ValueError, match="report_checks"):
-        parse_slack("no timing here")
+SMALL_VERILOG = """module small (clk, a, b, q);
+  input clk; input [3:0] a; input [3:0] b; output reg [7:0] q;
+  reg [3:0] ra, rb;
+  always @(posedge clk) begin ra <= a; rb <= b; q <= ra * rb; end
+endmodule
+"""
+
+
+@pytest.mark.skipif(timing.missing_tools() is not None, reason="OSU018 or OpenSTA missing")
+def test_fmax_is_nvlut_synths_static_timing(tmp_path, monkeypatch):
+    """explore's fmax step returns nvlut synth's timing result of the same Verilog, from the same
+    cache: after the synth task ran, the step runs neither Yosys nor OpenSTA."""
+    from types import SimpleNamespace
+
+    from nvlut.synth import designs, flow, opensta, yosys
+    from nvlut.synth.cache import Cache
+
+    design = designs.Design("small", "mac", {"block": 4}, SMALL_VERILOG)
+    (task,) = flow._timing_tasks([design], tmp_path / "synth", Cache(tmp_path / "synth" / "cache"))
+    sta = task.run()["targets"]["sta"]
+    assert 0 < sta["critical_ns"] < 50 and sta["fmax_mhz"] == round(1000 / sta["critical_ns"], 2)
+
+    def no_tool(*args, **kwargs):
+        raise AssertionError("not taken from the synth cache")
+    monkeypatch.setattr(opensta, "run", no_tool)
+    monkeypatch.setattr(yosys, "run", no_tool)
+    workload = Workload(synth_cache=str(tmp_path / "synth" / "cache"), out=str(tmp_path / "x"))
+    row = steps.fmax(SimpleNamespace(name="small"), SimpleNamespace(verilog=SMALL_VERILOG),
+                     workload, None)
+    assert row == {"fmax_mhz": sta["fmax_mhz"], "critical_path_ns": sta["critical_ns"]}
+
+
+def test_fmax_without_opensta_names_what_is_missing(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    monkeypatch.setenv("NVLUT_STA", str(tmp_path / "no-sta"))
+    row = steps.fmax(SimpleNamespace(name="p"), SimpleNamespace(verilog=SMALL_VERILOG),
+                     Workload(out=str(tmp_path)), None)
+    assert row["fmax_mhz"] is None and row["critical_path_ns"] is None
+    assert "fmax_mhz not available" in row["notes"][0] and "OpenSTA" in row["notes"][0]
 
 
 def test_progress_eta():
