@@ -1,7 +1,11 @@
 """Generate the Verilog of one NVLUT MAC design and the package to integrate it.
 
     nvlut generate <design params> -o mac.v [--top NAME] [--vectors N] [--seed S] [--verilog-only]
-                   [--force]
+                   [--force] [--target-mhz F [--target-flow osu018] [--synth-out DIR]]
+
+With --target-mhz F the pipeline depth is the shallowest whose OSU018 Fmax (``nvlut synth``'s
+static timing, its cache) meets F (:mod:`nvlut.synth.target_clock`); no depth meeting F is an
+error (exit status 2) naming the best Fmax and its path.
 
 The package is what `nvlut generate` writes beside the Verilog.
 
@@ -353,6 +357,8 @@ def add_arguments(parser):
                         help="write only the Verilog file, no package")
     parser.add_argument("--force", action="store_true",
                         help="replace read-only output files (their mode is kept)")
+    from nvlut.synth.target_clock import add_target_arguments
+    add_target_arguments(parser)
 
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
@@ -369,10 +375,10 @@ def check_top(top):
 def run(args):
     from nvlut.gen.design_set import describe
     from nvlut.gen.generate import verilog_for
-    from nvlut.gen.params import params_from_args
+    from nvlut.synth import target_clock
 
-    params = params_from_args(args)
-    top = check_top(args.top) or params.name
+    params = target_clock.base_params(args)
+    top = check_top(args.top)
     if args.vectors < 0:
         raise CliError(f"--vectors: {args.vectors} is not allowed; use 0 or more")
     out = args.output
@@ -384,6 +390,8 @@ def run(args):
         package = {name: out.with_name(name) for name in file_names(out.stem).values()}
     for path in [out, *(package or {}).values()]:
         check_output(path, "-o/--output", args.force)
+    params = target_clock.params_for(args, params)  # the long part: after every check
+    top = top or params.name
     text, component = verilog_for(params, top)
     written = write_if_changed(out, text, args.force)
     print(f"{out}: {top}, latency {component.latency}, "
