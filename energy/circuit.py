@@ -44,7 +44,7 @@ def _port_bits(verilog):
 
 def circuit(netlist, library):
     """The :class:`Circuit` of ``netlist`` with pin directions from ``library``
-    (a :class:`nvlut.energy.liberty.Library`). Raises ``ValueError`` for a cell the library lacks,
+    (a :class:`nvlut.synth.liberty.Library`). Raises ``ValueError`` for a cell the library lacks,
     a pin the cell lacks or a net with two drivers."""
     text = netlist.verilog
     start = re.search(rf"^module\s+{re.escape(netlist.top)}\s*\(", text, re.M)

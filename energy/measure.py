@@ -16,7 +16,9 @@ import numpy as np
 
 from nvlut.util import toolchain
 
-from . import activity, circuit, components, liberty, power, voltage
+from nvlut.synth import liberty
+
+from . import activity, circuit, components, power, voltage
 
 
 class PostSynthesisMismatch(RuntimeError):
@@ -42,7 +44,7 @@ def energy_model(netlist):
     """The :class:`~nvlut.energy.power.EnergyModel` of ``netlist`` (cached in memory)."""
     key = hashlib.sha256(netlist.verilog.encode()).hexdigest()
     if key not in _MODELS:
-        lib = liberty.load(str(toolchain.osu018_liberty()))
+        lib = liberty.osu018()
         circ = circuit.circuit(netlist, lib)
         _MODELS[key] = power.EnergyModel(circ, lib, conditions(),
                                          components.classifier(netlist, lib))

@@ -28,14 +28,15 @@ ACTIVITY = 0.1
 @pytest.fixture(scope="module")
 def gate_run(tmp_path_factory):
     """The small design's gate-level netlist, its circuit and the activity of a short simulation."""
-    from nvlut.energy import activity, circuit, liberty
+    from nvlut.energy import activity, circuit
+    from nvlut.synth import liberty
     from nvlut.verif import sim, stimulus, vectors
     from nvlut.verif.design import design_for
     from nvlut.verif.gate import gate_design, netlist_of
 
     design = design_for(PARAMS)
     netlist = netlist_of(design)
-    lib = liberty.load(str(toolchain.osu018_liberty()))
+    lib = liberty.osu018()
     batch = vectors.concat(stimulus.adversarial(PARAMS, 40, np.random.default_rng(5)))
     wd = tmp_path_factory.mktemp("gate")
     out = sim.run_batch(gate_design(design), batch, "icarus", workdir=wd, activity="act.vcd")
@@ -138,9 +139,10 @@ def _interp(xs, ys, x):
 
 
 def test_one_cell_energy_by_hand_from_the_liberty_table():
-    from nvlut.energy import circuit, liberty
+    from nvlut.energy import circuit
+    from nvlut.synth import liberty
     from nvlut.synth.netlist import GateNetlist
-    lib = liberty.load(str(toolchain.osu018_liberty()))
+    lib = liberty.osu018()
     netlist = GateNetlist(HAND_NETLIST, "hand", {"inv": "INVX1", "inv2": "INVX1", "ff": "DFFPOSX1"})
     circ = circuit.circuit(netlist, lib)
     model = _model(circ, lib, netlist)
