@@ -14,11 +14,10 @@ import pathlib
 
 import numpy as np
 
+from nvlut.synth import components, liberty
 from nvlut.util import toolchain
 
-from nvlut.synth import liberty
-
-from . import activity, circuit, components, power, voltage
+from . import activity, circuit, power, voltage
 
 
 class PostSynthesisMismatch(RuntimeError):

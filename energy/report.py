@@ -10,7 +10,9 @@ import json
 
 from nvlut.util.report import markdown_table, png_bytes, pyplot
 
-from . import components, modes
+from nvlut.synth import components
+
+from . import modes
 
 SEED_CLAIMS = (
     ("26.85x", "energy reduction over traditional LUTs with ECC plus voltage scaling", 26.85),

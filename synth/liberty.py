@@ -173,13 +173,12 @@ def osu018():
     return load(str(toolchain.osu018_liberty()))
 
 
-def component_areas(netlist, group=None):
-    """Area (um^2) per component of a :class:`~nvlut.synth.netlist.GateNetlist`: the sum of the
-    Liberty areas of its cells, keyed by ``group(component path)`` (default: the path itself)."""
+def component_areas(netlist, class_of):
+    """Area (um^2) per component class of a :class:`~nvlut.synth.netlist.GateNetlist`: the sum of
+    the OSU018 Liberty areas of its cells, keyed by ``class_of(instance)``."""
     cells = osu018().cells
     out = {}
     for instance, cell in netlist.cells.items():
-        key = netlist.component(instance)
-        key = group(key) if group else key
+        key = class_of(instance)
         out[key] = out.get(key, 0.0) + cells[cell].area
     return out

@@ -2,24 +2,15 @@
 pipeline chart. They read the records of ``nvlut.synth.report`` (targets ``sta``,
 ``sta_components`` and one per FPGA device of ``nvlut.synth.pnr``)."""
 
-import re
-
 from nvlut.util.report import fmt_count as fmt
 from nvlut.util.report import markdown_table as md_table
 from nvlut.util.report import pyplot
 
-from . import pnr, timing
+from . import components, pnr, timing
 
-#: coarse component groups for the per-component tables: (label, component class pattern)
-BUCKETS = (
-    ("lanes", r"block_dot__laneN.*"),
-    ("table", r"block_dot__storage.*"),
-    ("adder tree", r"block_dot__tree.*"),
-    ("block scaler", r"scaler.*"),
-    ("accumulator", r"accumulator.*"),
-    ("final stage", r"tensor_scale.*|result.*|normalize.*"),
-    ("registers and glue", r"top|block_dot"),
-)
+#: columns of the per-component tables: the cell classes of :mod:`nvlut.synth.components`
+#: (``inputs`` and ``clock`` are nets, not cells)
+CELL_CLASSES = tuple(c for c in components.CLASSES if c not in ("inputs", "clock"))
 DEVICE_COLUMNS = {
     "ice40": (("ICESTORM_LC", "LC"), ("ICESTORM_RAM", "RAM"), ("ICESTORM_DSP", "DSP"),
               ("SB_IO", "I/O")),
@@ -36,21 +27,10 @@ def latency(params):
     return 1 + params["pipeline"] + extra
 
 
-def bucket_of(component):
-    for label, pattern in BUCKETS:
-        if re.fullmatch(pattern, component):
-            return label
-    return "registers and glue"
-
-
-def bucket_values(t, design, prefix):
-    """``{bucket: sum}`` of the ``sta_components`` metrics ``<prefix>:<component>``."""
-    out = {}
-    for (name, target, metric), value in t.values.items():
-        if name == design and target == "sta_components" and metric.startswith(prefix + ":"):
-            b = bucket_of(metric.split(":", 1)[1])
-            out[b] = out.get(b, 0.0) + value
-    return out
+def class_values(t, design, prefix):
+    """``{component class: value}`` of the ``sta_components`` metrics ``<prefix>:<class>``."""
+    return {metric.split(":", 1)[1]: value for (name, target, metric), value in t.values.items()
+            if name == design and target == "sta_components" and metric.startswith(prefix + ":")}
 
 
 def _timed(t, kinds=("mac", "mac_sweep")):
@@ -104,17 +84,18 @@ def timing_section(t):
     lines += [f"- `{n}`: {t.value(n, 'sta', 'start')} -> {t.value(n, 'sta', 'end')} "
               f"({t.value(n, 'sta', 'cells_on_path')} cells)" for n, _ in designs]
     lines += ["", "### Where the area and the critical path go, per component", "",
-              "Per design: each component group's share of the cell area, and the ns it adds "
-              "to the worst path (cell delays of its cells on that path).", ""]
+              "Per design: each component class's share of the cell area, and the ns it adds "
+              "to the worst path (cell delays of its cells on that path). The classes are "
+              "those of the energy report (`nvlut.synth.components`).", ""]
     rows = []
     for name, _ in designs:
-        area = bucket_values(t, name, "area_um2")
-        path = bucket_values(t, name, "path_ns")
+        area = class_values(t, name, "area_um2")
+        path = class_values(t, name, "path_ns")
         total = sum(area.values()) or 1
         rows.append([f"`{name}`"] + [
             f"{100 * area.get(b, 0) / total:.0f}% / {path[b]:.1f} ns" if b in path
-            else f"{100 * area.get(b, 0) / total:.0f}%" for b, _ in BUCKETS])
-    lines += md_table(["design", *[b for b, _ in BUCKETS]], rows)
+            else f"{100 * area.get(b, 0) / total:.0f}%" for b in CELL_CLASSES])
+    lines += md_table(["design", *CELL_CLASSES], rows)
     lines.append("")
     return lines
 

@@ -14,15 +14,18 @@ register-to-register path is reported as well.
 
 ``critical_ns = period - slack`` of the worst path (its arrival time plus the capture flip-flop's
 setup time, or the arrival at an output), ``fmax_mhz = 1000 / critical_ns``. Results are cached on
-the netlist text, the Liberty, the constraint script and the OpenSTA version. :func:`time_verilog`
-(Verilog -> netlist -> timing, both cached) is the one entry point of ``nvlut synth``, ``nvlut
-explore`` and ``nvlut generate --target-mhz``, so they report the same Fmax for the same design.
+the netlist text, the Liberty, the constraint script, the OpenSTA version and the component
+classification (:mod:`nvlut.synth.components`, which keys the per-component area and path delay).
+:func:`time_verilog` (Verilog -> netlist -> timing, both cached) is the one entry point of ``nvlut
+synth``, ``nvlut explore`` and ``nvlut generate --target-mhz``, so they report the same Fmax for the
+same design.
 """
 
 import dataclasses
+import pathlib
 import re
 
-from . import liberty, opensta
+from . import components, liberty, opensta
 from .cache import cache_key
 from .netlist import component_class
 
@@ -147,14 +150,16 @@ def point_component(netlist, point):
 
 
 def path_components(netlist, path):
-    """ns of ``path`` spent in each component class (cell delays on the output pins; wire and
-    port delays are 0 without a wire-load model), in path order."""
+    """ns of ``path`` spent in each component class of :data:`nvlut.synth.components.CLASSES`
+    (cell delays on the output pins; wire and port delays are 0 without a wire-load model), in
+    path order."""
+    class_of = components.classifier(netlist, liberty.osu018())
     out = {}
     for step in path.steps:
         inst = step.instance
         if inst is None or inst not in netlist.cells:
             continue
-        key = component_class(netlist.component(inst))
+        key = class_of(inst)
         out[key] = round(out.get(key, 0.0) + step.delay, 3)
     return out
 
@@ -175,14 +180,15 @@ def analyze(netlist, workdir, period=STATED_PERIOD_NS, cache=None):
     Returns a JSON-able dict: ``period_ns``, the worst path of all (``critical_ns``, ``fmax_mhz``,
     ``slack_ns`` at ``period``, ``start`` / ``end`` and their ``*_component``), the same for the
     worst register-to-register path under ``reg2reg``, ``path_ns`` (ns of the worst path per
-    component class), ``area_um2`` (Liberty area per component class) and ``area_total_um2``.
+    class of :mod:`nvlut.synth.components`), ``area_um2`` (Liberty area per class) and
+    ``area_total_um2``.
     Raises :class:`~nvlut.synth.opensta.StaError` when OpenSTA fails.
     """
     from ..util import toolchain
 
     script = report_script(period)
     key = "sta-" + cache_key(netlist.verilog, toolchain.osu018_liberty().read_bytes(), script,
-                             opensta.version())
+                             opensta.version(), pathlib.Path(components.__file__).read_bytes())
     hit = cache.get(key) if cache is not None else None
     if hit is not None:
         return hit
@@ -192,7 +198,7 @@ def analyze(netlist, workdir, period=STATED_PERIOD_NS, cache=None):
     if not paths.get("all"):
         raise opensta.StaError(f"opensta in {workdir}: no timing path in the report")
     worst = paths["all"][0]
-    areas = liberty.component_areas(netlist, component_class)
+    areas = liberty.component_areas(netlist, components.classifier(netlist, liberty.osu018()))
     result = {"period_ns": period, **_summary(netlist, worst, period),
               "path_ns": path_components(netlist, worst),
               "area_um2": {k: round(v, 1) for k, v in sorted(areas.items())},

@@ -11,6 +11,8 @@ from nvlut.synth import timing
 
 needs_sta = pytest.mark.skipif(not (toolchain.available("osu018") and toolchain.available("opensta")),
                                reason="OSU018 Liberty or OpenSTA missing (run `make tools`)")
+needs_osu018 = pytest.mark.skipif(not toolchain.available("osu018"),
+                                  reason="OSU018 Liberty missing (run `make tools`)")
 
 # r0 -> INVX1 u1 -> NAND2X1 u2 (B from port b) -> D of r1, r2, r3 (fanout 3)
 HAND_NETLIST = """module hand (clk, b, d, q1, q2, q3);
@@ -107,11 +109,11 @@ def test_register_path_matches_liberty_tables_by_hand(tmp_path):
     assert r["slack_ns"] == pytest.approx(5.0 - expected, abs=0.002)
     assert r["fmax_mhz"] == pytest.approx(1000 / expected, rel=5e-3)  # critical_ns is rounded to 1 ps
     assert r["start"].startswith("top/r0") and r["end"].startswith("top/r")
-    assert set(r["path_ns"]) == {"top"}
+    assert set(r["path_ns"]) == {"stream/pipeline registers + glue"}
     assert r["area_total_um2"] == 4 * 96 + 16 + 24  # DFFPOSX1, INVX1, NAND2X1 areas
 
 
-REPORT = """Startpoint: acc__g1 (rising edge-triggered flip-flop clocked by clk)
+REPORT = """Startpoint: accumulator__g1 (rising edge-triggered flip-flop clocked by clk)
 Endpoint: o__payload[3] (output port clocked by clk)
 Path Group: clk
 Path Type: max
@@ -120,9 +122,9 @@ Path Type: max
 -----------------------------------------------------------
    0.000    0.000   clock clk (rise edge)
    0.000    0.000   clock network delay (ideal)
-   0.000    0.000 ^ acc__g1/CLK (DFFPOSX1)
-   0.250    0.250 v acc__g1/Q (DFFPOSX1)
-   1.500    1.750 ^ ts__g2/Y (INVX1)
+   0.000    0.000 ^ accumulator__g1/CLK (DFFPOSX1)
+   0.250    0.250 v accumulator__g1/Q (DFFPOSX1)
+   1.500    1.750 ^ tensor_scale__g2/Y (INVX1)
    0.000    1.750 ^ o__payload[3] (out)
            1.750   data arrival time
 
@@ -137,15 +139,17 @@ Path Type: max
 """
 
 
+@needs_osu018
 def test_parse_paths_and_components():
     (path,) = timing.parse_paths(REPORT)
     assert (path.startpoint, path.endpoint, path.arrival, path.slack) == (
-        "acc__g1", "o__payload[3]", 1.75, 8.25)
-    assert [s.pin for s in path.steps] == ["acc__g1/CLK", "acc__g1/Q", "ts__g2/Y", "o__payload[3]"]
-    nl = netlist_mod.GateNetlist("", "t", {"acc__g1": "DFFPOSX1", "ts__g2": "INVX1"})
-    assert timing.path_components(nl, path) == {"acc": 0.25, "ts": 1.5}
+        "accumulator__g1", "o__payload[3]", 1.75, 8.25)
+    assert [s.pin for s in path.steps] == [
+        "accumulator__g1/CLK", "accumulator__g1/Q", "tensor_scale__g2/Y", "o__payload[3]"]
+    nl = netlist_mod.GateNetlist("", "t", {"accumulator__g1": "DFFPOSX1", "tensor_scale__g2": "INVX1"})
+    assert timing.path_components(nl, path) == {"accumulator": 0.25, "tensor scale + rounding": 1.5}
     assert timing.point_component(nl, "o__payload[3]") == "port"
-    assert timing.point_component(nl, "acc__g1/CLK") == "acc"
+    assert timing.point_component(nl, "accumulator__g1/CLK") == "accumulator"
 
 
 NEXTPNR_REPORT = {
@@ -186,8 +190,9 @@ def _records(**sta):
                            "slack_ns": 0.4, "start_component": "accumulator",
                            "end_component": "port", "gmacs": 16 * fmax / 1000,
                            "area_total_um2": 100.0, **sta},
-                   "sta_components": {"area_um2:tensor_scale": 60.0, "area_um2:top": 40.0,
-                                      "path_ns:tensor_scale": 9.0},
+                   "sta_components": {"area_um2:tensor scale + rounding": 60.0,
+                                      "area_um2:stream/pipeline registers + glue": 40.0,
+                                      "path_ns:tensor scale + rounding": 9.0},
                    "ice40_hx8k": {"fits": 1, "fmax_mhz": 14.67 * depth, "ICESTORM_LC": 7000,
                                   "ICESTORM_LC_avail": 7680, "start_component": "accumulator",
                                   "end_component": "wrapper", "critical_ns": 68.2}}

@@ -1,4 +1,5 @@
-"""Component classes of a gate-level netlist, for energy reports and voltage domains.
+"""Component classes of a gate-level netlist, for the synthesis report's per-component area and
+path-delay tables, the energy reports and the voltage domains.
 
 :func:`component_of` maps a cell (its instance name ``<component path>__g<n>`` and cell type) to one
 of :data:`CLASSES`; the table storage is split into its bit cells (the flip-flops of a writable
