@@ -1,15 +1,16 @@
 """Every modelling assumption of ``nvlut explore``, in one place; the report prints this file's
 :data:`TEXT`.
 
-Table supply voltage -> bit error rate. The only published, public measurement of memory bit
-errors versus supply we cite is Salami et al., "Comprehensive Evaluation of Supply Voltage
-Underscaling in FPGA on-chip Memories", MICRO 2018 (data: GitHub
-behzadsalami/FPGA-BRAMs-Undervoltig-Study): 28 nm Xilinx VC707 BRAMs, nominal 1.0 V, fit
-``log10 BER = 30.94 - 62.8 V`` over 0.60 V (1.19e-7) .. 0.54 V (7.0e-4, the crash point). These are
-timing faults of FPGA BRAM at a fixed clock, not 6T-SRAM retention failures, and the MAC's table
-here is synthesized to flip-flops in OSU 0.18 um: the model only says "how many bits flip at this
-relative undervolting", and the voltage axis is that study's (28 nm, 1.0 V nominal). Voltages above
-:data:`FIT_MAX_V` count as fault-free; below :data:`CRASH_V` the memory does not work.
+Table supply voltage -> bit error rate: the model of ``nvlut energy`` (one data file, one model;
+:func:`nvlut.energy.voltage.load_ber`), the measured points of Salami et al., "Comprehensive
+Evaluation of Supply Voltage Underscaling in FPGA on-chip Memories", MICRO 2018 (data: GitHub
+behzadsalami/FPGA-BRAMs-Undervoltig-Study; packaged as ``nvlut/energy/ber_salami_micro2018.csv``:
+28 nm Xilinx VC707 BRAMs, nominal 1.0 V, fault-free down to 0.61 V, 1.19e-7 at 0.60 V .. 7.0e-4 at
+0.54 V, the crash point), interpolated log-linearly between points. These are timing faults of FPGA
+BRAM at a fixed clock, not 6T-SRAM retention failures, and the MAC's table here is synthesized to
+flip-flops in OSU 0.18 um: the model only says "how many bits flip at this relative undervolting",
+and the voltage axis is that study's (28 nm, 1.0 V nominal). Voltages outside the data (below the
+crash point, above nominal) are rejected.
 
 Voltage scaling applies to writable table storage only (``lut_storage = ram``): a ``rom`` table is
 logic on the core supply and ``mul`` has no table, so points scaling their voltage need ``ram``.
@@ -37,28 +38,25 @@ The seed paper's operating point is fp4 weights with block scaling, B = 16, mult
 writable table with ECC and a scaled table voltage (seed summary in /work/shared/seeds/).
 """
 
-import math
+from nvlut.energy.voltage import load_ber
 
-#: nominal table supply of the voltage model (V; Salami et al. 2018, 28 nm BRAM)
-NOMINAL_V = 1.0
-#: the voltage model's fit: log10 BER = A - S * V (Salami et al. 2018, VC707)
-FIT_A, FIT_S = 30.94, 62.8
-#: above this voltage the fit's measured range ends and the table counts as fault-free
-FIT_MAX_V = 0.60
-#: the lowest voltage at which Salami et al. measured working BRAMs (the crash point)
-CRASH_V = 0.54
+#: the BER data of ``nvlut energy`` (see the module docstring)
+BER_TABLE = load_ber()
+#: nominal table supply of the voltage model (V; the data's nominal)
+NOMINAL_V = BER_TABLE.nominal_v
+#: the lowest voltage of the data (Salami et al.: the crash point)
+CRASH_V = round(BER_TABLE.lowest_ratio * NOMINAL_V, 6)
 
 TEXT = __doc__
 
 
 def ber(voltage):
-    """Bit error rate of the table storage at ``voltage`` volts (0.0 above :data:`FIT_MAX_V`)."""
+    """Bit error rate of the table storage at ``voltage`` volts (3 significant digits), from
+    :data:`BER_TABLE`; ``ValueError`` naming ``voltage`` outside :data:`CRASH_V` .. :data:`NOMINAL_V`."""
     if not CRASH_V <= voltage <= NOMINAL_V:
         raise ValueError(f"voltage: {voltage!r} is not allowed; use {CRASH_V} .. {NOMINAL_V} V "
-                         "(the range of the voltage model, nvlut/explore/assumptions.py)")
-    if voltage > FIT_MAX_V:
-        return 0.0
-    return float(f"{math.pow(10.0, FIT_A - FIT_S * voltage):.3g}")
+                         f"(the range of the voltage model's data, {BER_TABLE.name})")
+    return float(f"{BER_TABLE.ber(voltage / NOMINAL_V):.3g}")
 
 
 def is_seed_point(params, voltage):
