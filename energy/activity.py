@@ -46,8 +46,43 @@ def toggles(path, clock="clk"):
         for tok in tokenize(f):
             kind = tok.kind
             if kind is change_scalar:
-                i = scalar[tok.data.id_code]
-                v = value_of.get(tok.data.value)
+                changes = ((scalar[tok.data.id_code], value_of.get(tok.data.value)),)
+            elif kind is change_vector:
+                idx = bits[tok.data.id_code]
+                value = tok.data.value
+                if isinstance(value, int):
+                    values = [(value >> k) & 1 for k in range(len(idx))]
+                else:
+                    text = value.rjust(len(idx), value[0] if value[0] in "xz" else "0")
+                    values = [value_of.get(c) for c in reversed(text[-len(idx):])]
+                changes = zip(idx, values)
+            else:
+                if kind is TokenKind.VAR:
+                    var = tok.data
+                    if var.id_code in bits:      # an alias of a net already declared
+                        continue
+                    msb_lsb = var.bit_index
+                    if var.size == 1 and not isinstance(msb_lsb, tuple):
+                        names = [var.reference if msb_lsb is None
+                                 else f"{var.reference}[{msb_lsb}]"]
+                        scalar[var.id_code] = len(nets)
+                    else:
+                        msb, lsb = msb_lsb if isinstance(msb_lsb, tuple) else (var.size - 1, 0)
+                        step = 1 if msb >= lsb else -1
+                        names = [f"{var.reference}[{k}]" for k in range(lsb, msb + step, step)]
+                    bits[var.id_code] = list(range(len(nets), len(nets) + len(names)))
+                    nets.extend(names)
+                    state.extend([None] * len(names))
+                    rise.extend([0] * len(names))
+                    fall.extend([0] * len(names))
+                elif kind is TokenKind.DUMPVARS:
+                    counting = False
+                elif kind is TokenKind.END:
+                    counting = True
+                elif kind is TokenKind.DUMPOFF:
+                    break
+                continue
+            for i, v in changes:
                 old = state[i]
                 if old != v:
                     if counting:
@@ -58,48 +93,6 @@ def toggles(path, clock="clk"):
                         else:
                             fall[i] += 1
                     state[i] = v
-            elif kind is change_vector:
-                idx = bits[tok.data.id_code]
-                value = tok.data.value
-                if isinstance(value, int):
-                    values = [(value >> k) & 1 for k in range(len(idx))]
-                else:
-                    text = value.rjust(len(idx), value[0] if value[0] in "xz" else "0")
-                    values = [value_of.get(c) for c in reversed(text[-len(idx):])]
-                for i, v in zip(idx, values):
-                    old = state[i]
-                    if old != v:
-                        if counting:
-                            if old is None or v is None:
-                                unknown += 1
-                            elif v:
-                                rise[i] += 1
-                            else:
-                                fall[i] += 1
-                        state[i] = v
-            elif kind is TokenKind.VAR:
-                var = tok.data
-                if var.id_code in bits:      # an alias of a net already declared
-                    continue
-                msb_lsb = var.bit_index
-                if var.size == 1 and not isinstance(msb_lsb, tuple):
-                    names = [var.reference if msb_lsb is None else f"{var.reference}[{msb_lsb}]"]
-                    scalar[var.id_code] = len(nets)
-                else:
-                    msb, lsb = msb_lsb if isinstance(msb_lsb, tuple) else (var.size - 1, 0)
-                    step = 1 if msb >= lsb else -1
-                    names = [f"{var.reference}[{k}]" for k in range(lsb, msb + step, step)]
-                bits[var.id_code] = list(range(len(nets), len(nets) + len(names)))
-                nets.extend(names)
-                state.extend([None] * len(names))
-                rise.extend([0] * len(names))
-                fall.extend([0] * len(names))
-            elif kind is TokenKind.DUMPVARS:
-                counting = False
-            elif kind is TokenKind.END:
-                counting = True
-            elif kind is TokenKind.DUMPOFF:
-                break
     try:
         k = nets.index(clock)
     except ValueError:
