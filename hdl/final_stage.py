@@ -45,6 +45,12 @@ def scaled_layout(params, acc_width):
     })
 
 
+def _tensor_scale_inputs(acc_width):
+    """The input ports of :class:`TensorScale` and :class:`TensorScaleProducts`."""
+    return {"x": In(signed(acc_width)), "nan": In(1), "inf_pos": In(1), "inf_neg": In(1),
+            "t": In(BINARY32.bits)}
+
+
 class TensorScale(wiring.Component):
     """``X * t`` exactly, and the decision among NaN / Inf / finite (docs/numerics.md 2.2).
 
@@ -57,14 +63,8 @@ class TensorScale(wiring.Component):
 
     def __init__(self, params, acc_width):
         self.acc_width = acc_width
-        super().__init__({
-            "x": In(signed(acc_width)),
-            "nan": In(1),
-            "inf_pos": In(1),
-            "inf_neg": In(1),
-            "t": In(BINARY32.bits),
-            "result": Out(scaled_layout(params, acc_width)),
-        })
+        super().__init__({**_tensor_scale_inputs(acc_width),
+                          "result": Out(scaled_layout(params, acc_width))})
         self.exp_offset = result_grid(params)
 
     def elaborate(self, platform):
@@ -114,14 +114,8 @@ class TensorScaleProducts(wiring.Component):
 
     def __init__(self, params, acc_width):
         self.acc_width = acc_width
-        super().__init__({
-            "x": In(signed(acc_width)),
-            "nan": In(1),
-            "inf_pos": In(1),
-            "inf_neg": In(1),
-            "t": In(BINARY32.bits),
-            "partial": Out(partial_layout(params, acc_width)),
-        })
+        super().__init__({**_tensor_scale_inputs(acc_width),
+                          "partial": Out(partial_layout(params, acc_width))})
         self.exp_offset = result_grid(params)
 
     def elaborate(self, platform):
