@@ -8,10 +8,11 @@ each other but without cycles; nothing imports the command line (``nvlut.gen.cli
 functions count as much as those at the top of a module.
 """
 
-import ast
 import pathlib
 
 import pytest
+
+from nvlut.util import sources
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -40,23 +41,7 @@ def module_name(path, root=ROOT):
 
 def imported_modules(path, root=ROOT):
     """Every nvlut module ``path`` imports (absolute or relative, at any depth of the file)."""
-    name = module_name(path, root)
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    out = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
-            out.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[:len(base) - node.level + 1]
-                target = ".".join(base + ([node.module] if node.module else []))
-            else:
-                target = node.module
-            out.add(target)
-            # ``from nvlut.x import y`` may import the module nvlut.x.y
-            out.update(f"{target}.{alias.name}" for alias in node.names)
-    return {m for m in out if m == "nvlut" or m.startswith("nvlut.")}
+    return sources.imported_modules(module_name(path, root), path)
 
 
 def source_files(root=ROOT):
