@@ -13,28 +13,15 @@ from nvlut.golden.quantize import RECIPES
 from nvlut.spec.ecc import ECC_SWEEP
 from nvlut.spec.formats import WEIGHTS
 from nvlut.spec.params import BLOCK_RANGE
+from nvlut.util import cli_lists
 
 from .choices import BLOCKS, MODEL_NAMES, SCALE_FORMATS, STUDIES, check_choices
 
 DEFAULT_OUT = os.path.join("build", "ablate")
 
 
-def _list(text):
-    return [t for t in text.replace(",", " ").split() if t]
-
-
-def _int_list(name):
-    def parse(text):
-        try:
-            return [int(t, 0) for t in _list(text)]
-        except ValueError:
-            raise ValueError(f"{name}: {text!r} is not a list of integers") from None
-    parse.__name__ = name
-    return parse
-
-
 def add_arguments(parser):
-    parser.add_argument("--models", type=_list, default=list(MODEL_NAMES),
+    parser.add_argument("--models", type=cli_lists.words, default=list(MODEL_NAMES),
                         help=f"comma-separated models (default all: {','.join(MODEL_NAMES)})")
     parser.add_argument("--study", action="append", metavar="STUDY",
                         help=f"study to run, repeatable: {'|'.join(STUDIES)} (default all)")
@@ -45,12 +32,12 @@ def add_arguments(parser):
                              "otherwise 1 seed, blocks 4,16, 16 exact samples, one fault rate")
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
     parser.add_argument("--ckpt-dir", help="checkpoint cache (default <out>/ckpt)")
-    parser.add_argument("--blocks", type=_int_list("blocks"),
+    parser.add_argument("--blocks", type=cli_lists.numbers("blocks", int),
                         help=f"block sizes of the block study, {BLOCK_RANGE[0]}..{BLOCK_RANGE[1]} "
                              f"(default {','.join(map(str, BLOCKS))})")
-    parser.add_argument("--weights", type=_list, default=list(WEIGHTS),
+    parser.add_argument("--weights", type=cli_lists.words, default=list(WEIGHTS),
                         help="weight formats of the weights study (default fp4,fp8,fp16)")
-    parser.add_argument("--scales", type=_list, default=list(SCALE_FORMATS),
+    parser.add_argument("--scales", type=cli_lists.words, default=list(SCALE_FORMATS),
                         help="block-scale formats of the scales study (default e4m3,e8m0,fp16,none)")
     parser.add_argument("--recipe", default="torchao",
                         help=f"NVFP4 quantizer recipe, docs/numerics.md section 3: "
@@ -59,7 +46,7 @@ def add_arguments(parser):
                         help="test samples evaluated in exact mode per model (default 200, 16 with "
                              "--quick; 0: off)")
     parser.add_argument("--no-exact", action="store_true", help="skip exact mode")
-    parser.add_argument("--bers", type=_float_list, default=None,
+    parser.add_argument("--bers", type=cli_lists.numbers("bers"), default=None,
                         help="bit error rates of the faults study (default 1e-3,1e-2,3e-2,1e-1)")
     add_sweep_argument(parser, "--ecc-modes", ECC_SWEEP, "ECC modes of the faults study")
     parser.add_argument("--fault-trials", type=int, default=2,
@@ -72,13 +59,6 @@ def add_arguments(parser):
     executor.add_arguments(parser, jobs_default=1,
                            jobs_help="(model, seed) runs in parallel processes (default 1: in "
                                      "this process)")
-
-
-def _float_list(text):
-    try:
-        return [float(t) for t in _list(text)]
-    except ValueError:
-        raise ValueError(f"bers: {text!r} is not a list of numbers") from None
 
 
 def _check(args):

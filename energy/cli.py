@@ -16,32 +16,20 @@ import concurrent.futures
 import pathlib
 import sys
 
+from nvlut.util import cli_lists
+
 DEFAULT_OUT = pathlib.Path("build") / "energy"
-
-
-def _list(text):
-    return [x for x in text.split(",") if x]
-
-
-def _floats(name):
-    def parse(text):
-        try:
-            return [float(x) for x in _list(text)]
-        except ValueError:
-            raise ValueError(f"{name}: {text!r} is not a comma-separated list of numbers") from None
-    parse.__name__ = name
-    return parse
 
 
 def add_arguments(parser):
     from .designs import DEFAULT, DESIGNS, LARGE
     from .workloads import WORKLOADS
-    parser.add_argument("--designs", type=_list, default=list(DEFAULT),
+    parser.add_argument("--designs", type=cli_lists.words, default=list(DEFAULT),
                         help=f"comma-separated, from {', '.join(DESIGNS)} (default all but "
                              f"{', '.join(LARGE)}: their netlists take Icarus very long)")
-    parser.add_argument("--workloads", type=_list, default=list(WORKLOADS),
+    parser.add_argument("--workloads", type=cli_lists.words, default=list(WORKLOADS),
                         help=f"comma-separated, from {', '.join(WORKLOADS)} (default all)")
-    parser.add_argument("--v-low", type=_floats("v_low"), default=None,
+    parser.add_argument("--v-low", type=cli_lists.numbers("v_low"), default=None,
                         help="table-storage voltages in volts of the 1.8 V library (default: the "
                              "BER file's points below nominal, mapped by V/Vnom)")
     parser.add_argument("--ber", type=pathlib.Path, default=None,

@@ -9,6 +9,7 @@ import argparse
 import dataclasses
 
 from nvlut.spec.params import MacParams
+from nvlut.util import cli_lists
 
 
 def _flag(name):
@@ -59,15 +60,11 @@ def add_seed_argument(parser, help="random seed"):
     parser.add_argument("--seed", type=seed, default=0, help=f"{help} (integer >= 0, default 0)")
 
 
-def _comma_list(text):
-    return [v.strip() for v in text.split(",") if v.strip()]
-
-
 def add_sweep_argument(parser, flag, default, help):
     """Add ``flag`` (e.g. ``--ecc-modes``, read back as ``args.ecc_modes``): a comma-separated
     list of values of one :class:`MacParams` field, each validated by :class:`MacParams` when the
     caller builds the parameters; ``default`` is the one default list of that sweep."""
-    parser.add_argument(flag, type=_comma_list, default=list(default),
+    parser.add_argument(flag, type=cli_lists.words, default=list(default),
                         help=f"{help}, comma-separated (default {','.join(default)})")
 
 
