@@ -18,8 +18,9 @@ SEED_CLAIMS = (
     ("26.85x", "energy reduction over traditional LUTs with ECC plus voltage scaling", 26.85),
     ("22.85x", "energy reduction under mixed-voltage operation", 22.85),
 )
-SEED_SOURCE = ("seed paper, arXiv 2606.06527 (news summary in /work/shared/seeds/); the paper does "
-               "not publish its circuit, library, voltages or workload")
+SEED_SOURCE = ("seed paper: \"Ablation Study of Block Size, Weight Precision, and Scale Precision in "
+               "NVFP4 Inference for Low-Power Edge-Efficient Neural Networks\", arXiv 2606.06527, "
+               "abstract; the paper does not publish its circuit, library, voltages or workload")
 
 
 def _f(x, digits=3):

@@ -35,7 +35,7 @@ Area is the OSU 0.18 um standard-cell area (um^2: logic, flip-flops and writable
 ``gates`` flow of ``nvlut synth``. Energy per MAC comes from ``nvlut energy`` when it is installed.
 
 The seed paper's operating point is fp4 weights with block scaling, B = 16, multiplier ``lut``, a
-writable table with ECC and a scaled table voltage (seed summary in /work/shared/seeds/).
+writable table with ECC and a scaled table voltage (arXiv 2606.06527, abstract).
 """
 
 from nvlut.energy.voltage import load_ber
