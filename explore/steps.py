@@ -166,7 +166,9 @@ def energy(point, design, workload, cache):
         return {"energy_pj_per_mac": None,
                 "notes": ["energy_pj_per_mac not available: nvlut.energy has no "
                           "energy_per_mac(params, table_voltage, verilog, workdir)"]}
-    workdir = pathlib.Path(workload.out) / "work" / point.name / "energy"
+    # one folder per design, not per point: the voltage variants of a design share its gate-level
+    # simulation (nvlut.energy caches it there) and differ only in the voltage model applied to it
+    workdir = pathlib.Path(workload.out) / "work" / point.params.name / "energy"
     return {"energy_pj_per_mac": energy_per_mac(point.params, point.voltage, design.verilog,
                                                 workdir)}
 

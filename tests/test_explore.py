@@ -284,12 +284,15 @@ def test_energy_plugs_in_when_nvlut_energy_provides_it(monkeypatch, tmp_path):
 
     calls = []
     fake = types.ModuleType("nvlut.energy")
-    fake.energy_per_mac = lambda params, voltage, verilog, workdir: calls.append(voltage) or 0.5
+    fake.energy_per_mac = lambda params, voltage, verilog, workdir: calls.append(
+        (voltage, workdir)) or 0.5
     monkeypatch.setitem(sys.modules, "nvlut.energy", fake)
-    p = space.Point(MacParams(lut_storage="ram"), 0.55)
-    assert steps.energy(p, types.SimpleNamespace(verilog="v"), Workload(out=str(tmp_path)),
-                        None) == {"energy_pj_per_mac": 0.5}
-    assert calls == [0.55]
+    for voltage in (0.55, 0.57):
+        p = space.Point(MacParams(lut_storage="ram"), voltage)
+        assert steps.energy(p, types.SimpleNamespace(verilog="v"), Workload(out=str(tmp_path)),
+                            None) == {"energy_pj_per_mac": 0.5}
+    # the voltage variants of one design share one work folder, so nvlut.energy simulates it once
+    assert [v for v, _ in calls] == [0.55, 0.57] and calls[0][1] == calls[1][1]
 
     def row(name, energy, area, loss):
         return {"point": name, "energy_pj_per_mac": energy, "area_um2": area,
