@@ -168,6 +168,12 @@ class Binary32Normalize(wiring.Component):
         return m
 
 
+def _result_outputs():
+    """The output ports of :class:`Binary32Round` and :class:`Binary32Result`: ``y`` and its flags."""
+    return {"y": Out(BINARY32.bits), "invalid": Out(1), "overflow": Out(1), "underflow": Out(1),
+            "inexact": Out(1)}
+
+
 class Binary32Round(wiring.Component):
     """Second half of :class:`Binary32Result`: rounding, special cases and packing of ``y``."""
 
@@ -175,11 +181,7 @@ class Binary32Round(wiring.Component):
         self.layout = layout
         super().__init__({
             "normalized": In(normalized_result_layout(layout)),
-            "y": Out(BINARY32.bits),
-            "invalid": Out(1),
-            "overflow": Out(1),
-            "underflow": Out(1),
-            "inexact": Out(1),
+            **_result_outputs(),
         })
 
     def elaborate(self, platform):
@@ -209,11 +211,7 @@ class Binary32Result(wiring.Component):
         self.layout = layout
         super().__init__({
             "scaled": In(layout),
-            "y": Out(BINARY32.bits),
-            "invalid": Out(1),
-            "overflow": Out(1),
-            "underflow": Out(1),
-            "inexact": Out(1),
+            **_result_outputs(),
         })
 
     def elaborate(self, platform):

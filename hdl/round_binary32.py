@@ -52,6 +52,13 @@ class NormalizeBinary32(wiring.Component):
         return m
 
 
+def _rounded_outputs():
+    """The output ports of :class:`RoundNormalized` and :class:`RoundBinary32`: ``bits`` (the
+    rounded binary32 without its sign) and the IEEE flags."""
+    return {"bits": Out(BINARY32_MAG_BITS), "overflow": Out(1), "underflow": Out(1),
+            "inexact": Out(1)}
+
+
 class RoundNormalized(wiring.Component):
     """Second half of :class:`RoundBinary32`: from a :func:`normalized_layout` value, the subnormal
     shift, round-to-nearest-even and the flags (see :class:`RoundBinary32`)."""
@@ -62,10 +69,7 @@ class RoundNormalized(wiring.Component):
         self.mag_width = mag_width
         super().__init__({
             "n": In(normalized_layout(mag_width, exp_shape)),
-            "bits": Out(BINARY32_MAG_BITS),
-            "overflow": Out(1),
-            "underflow": Out(1),
-            "inexact": Out(1),
+            **_rounded_outputs(),
         })
 
     def elaborate(self, platform):
@@ -127,10 +131,7 @@ class RoundBinary32(wiring.Component):
         super().__init__({
             "mag": In(mag_width),
             "exp": In(exp_shape),
-            "bits": Out(BINARY32_MAG_BITS),
-            "overflow": Out(1),
-            "underflow": Out(1),
-            "inexact": Out(1),
+            **_rounded_outputs(),
         })
 
     def elaborate(self, platform):
