@@ -7,6 +7,7 @@ its top module; the caller appends the analysis commands (``create_clock``, ``re
 and its ``set_power_activity -pins`` is broken; see docs/synthesis.md and docs/energy.md.
 """
 
+import functools
 import pathlib
 import subprocess
 
@@ -17,8 +18,10 @@ class StaError(RuntimeError):
     """OpenSTA failed, timed out or reported an error; the message ends with its output."""
 
 
+@functools.cache
 def version():
-    """The OpenSTA version string (part of cache keys of results derived from it)."""
+    """The OpenSTA version string (part of cache keys of results derived from it); asked of
+    ``sta`` once per process, not once per timed design."""
     out = subprocess.run([str(toolchain.opensta()), "-version"], capture_output=True, text=True)
     return "opensta " + out.stdout.strip()
 
