@@ -22,11 +22,10 @@ DEFAULT_OUT = pathlib.Path("build") / "energy"
 
 
 def add_arguments(parser):
-    from .designs import DEFAULT, DESIGNS, LARGE
+    from .designs import DEFAULT, DESIGNS
     from .workloads import WORKLOADS
     parser.add_argument("--designs", type=cli_lists.words, default=list(DEFAULT),
-                        help=f"comma-separated, from {', '.join(DESIGNS)} (default all but "
-                             f"{', '.join(LARGE)}: their netlists take Icarus very long)")
+                        help=f"comma-separated, from {', '.join(DESIGNS)} (default all)")
     parser.add_argument("--workloads", type=cli_lists.words, default=list(WORKLOADS),
                         help=f"comma-separated, from {', '.join(WORKLOADS)} (default all)")
     parser.add_argument("--v-low", type=cli_lists.numbers("v_low"), default=None,
@@ -161,16 +160,13 @@ def run(args):
                      + ("" if acc is None else f", accuracy {100 * acc:.1f} %"))
 
     comparisons, decomposition = _comparisons(mode_rows, v_lows, vnom)
-    absent = [d for d in designs_mod.LARGE if d not in selected]
+    absent = [d for d in designs_mod.SEED_COMPARISON if d not in selected]
     if absent:
         decomposition.append(
-            f"**Not measured in this run: {', '.join(absent)}** (writable full-product tables: "
-            f"72k and 107k cells; Icarus 11 had not finished elaborating them after 14 and 27 "
-            f"minutes on a 2-core machine with a load average of 14). The seed's ECC + voltage (26.85x) and mixed-voltage "
-            f"(22.85x) settings compare exactly these designs with lut-ram-secded / lut-ram-msb2, "
-            f"so those rows are missing above; run `nvlut energy --designs "
-            f"{','.join(list(selected) + absent)}` where time allows. The ROM rows measure the "
-            f"table-size effect (fulllut vs lut) and the lut RAM rows the ECC and voltage effects.")
+            f"**Not measured in this run: {', '.join(absent)}** (left out by --designs). The "
+            f"seed's ECC + voltage (26.85x) and mixed-voltage (22.85x) settings compare the "
+            f"writable full-product tables with lut-ram-secded / lut-ram-msb2, so rows above are "
+            f"missing; run `nvlut energy --designs {','.join(list(selected) + absent)}`.")
     opensta = _opensta_check(selected, out)
     data = {
         "status": f"Run on OSU018 ({toolchain.osu018_liberty()}), Icarus gate-level simulation.",
