@@ -119,3 +119,11 @@ def test_energy_per_mac_entry_point(tmp_path):
     assert 0 < scaled < nominal
     with pytest.raises(ValueError, match="table_voltage"):
         nvlut.energy.energy_per_mac(MacParams(block=4, max_blocks=4), 0.57, None, tmp_path)
+
+
+def test_default_run_covers_the_seed_comparison():
+    """The report's 26.85x / 22.85x rows need the writable full-product tables: the default run
+    (``make energy``) must measure every design those comparisons use."""
+    from nvlut.energy import designs
+
+    assert set(designs.SEED_COMPARISON) <= set(designs.DEFAULT) <= set(designs.DESIGNS)
