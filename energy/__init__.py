@@ -1,16 +1,29 @@
 """Energy per MAC from gate-level switching activity on OSU 0.18 um cells (``nvlut energy``).
 
-:func:`energy_per_mac` is the entry point other flows call (``nvlut explore``'s energy step).
+:func:`energy_per_mac` is the entry point other flows call (``nvlut explore``'s energy step);
+:func:`missing_tools` says what it needs that is not installed.
 """
 
+#: what a gate-level energy measurement needs: the OSU018 cells (Liberty + Verilog models) and Icarus
+TOOLS = ("osu018", "icarus")
 
-def energy_per_mac(params, table_voltage, verilog, workdir):
+
+def missing_tools():
+    """The names of :data:`TOOLS` that are not installed (``[]`` when all are)."""
+    from nvlut.util import toolchain
+
+    return [t for t in TOOLS if not toolchain.available(t)]
+
+
+def energy_per_mac(params, table_voltage, verilog, workdir, cache_dir=None):
     """Energy per element MAC (pJ) of ``params`` on the ``random`` workload (fp4 weights), with the
     table storage at ``table_voltage`` volts of the BER data's voltage axis (the packaged Salami et
     al. data: nominal 1.0 V), mapped onto the library by V/Vnom: mode ``low`` for a writable table
     without ECC, ``ecc`` with ECC, ``nominal`` without a writable table (then ``table_voltage`` must
     be nominal). ``verilog`` must be the design's generated Verilog (checked against the
-    generator's); results are cached under ``workdir``."""
+    generator's); the simulation runs under ``workdir`` and its result is cached in ``cache_dir``
+    (default ``workdir/cache``; ``nvlut energy`` keeps its own in ``build/energy/cache``: the key is
+    the netlist, the workload and every model input, so sharing one is safe)."""
     import pathlib
 
     from nvlut.verif.design import design_for
@@ -28,6 +41,7 @@ def energy_per_mac(params, table_voltage, verilog, workdir):
     a = voltage.assumptions()
     batch = workloads.synthetic(params, "random", a["workloads"]["vectors"], a["workloads"]["blocks"])
     workdir = pathlib.Path(workdir)
-    m = measure.measure(params, batch, "random", workdir, workdir / "cache", log=lambda _: None)
+    cache_dir = workdir / "cache" if cache_dir is None else pathlib.Path(cache_dir)
+    m = measure.measure(params, batch, "random", workdir, cache_dir, log=lambda _: None)
     e = modes.mode_energy(m, params, mode, ratio, voltage.VoltageModel.from_assumptions())
     return sum(e.values()) / m["elements_per_dot"]

@@ -60,7 +60,7 @@ def run(args):
     from nvlut.util import toolchain
     from nvlut.util.files import write_if_changed
 
-    from . import designs as designs_mod, modes, report, voltage, workloads
+    from . import designs as designs_mod, missing_tools, modes, report, voltage, workloads
 
     designs_mod.check_designs(args.designs)
     workloads.check_workloads(args.workloads)
@@ -89,7 +89,7 @@ def run(args):
     if out.exists() and not out.is_dir():
         raise ValueError(f"out: {out} exists and is not a directory")
 
-    missing = [t for t in ("osu018", "icarus") if not toolchain.available(t)]
+    missing = missing_tools()
     if missing:
         status = (f"**Not run: {', '.join(missing)} missing.** The energy flow needs the OSU 0.18 um "
                   "library and Icarus; run `make tools` (Debian qflow-tech-osu018 and opensta "

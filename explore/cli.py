@@ -56,6 +56,9 @@ def add_arguments(parser):
                    help=f"ablate checkpoint cache (default {d.ckpt_dir}, shared with nvlut ablate)")
     w.add_argument("--synth-cache", default=d.synth_cache,
                    help=f"synthesis cache (default {d.synth_cache}, shared with nvlut synth)")
+    w.add_argument("--energy-cache", default=d.energy_cache,
+                   help=f"gate-level energy cache (default {d.energy_cache}, shared with nvlut "
+                        "energy)")
     parser.add_argument("--out", default=d.out, help=f"output directory (default {d.out})")
     executor.add_arguments(parser, jobs_help="points evaluated in parallel on local processes "
                                              "(default: CPU count)")
@@ -95,7 +98,8 @@ def _workload(args):
     return Workload(steps=steps, sim=args.sim, verify_n=args.verify_n, seed=args.seed,
                     models=models, quick_training=args.quick_training,
                     exact_samples=args.exact_samples, fault_trials=args.fault_trials,
-                    ckpt_dir=args.ckpt_dir, synth_cache=args.synth_cache, out=args.out)
+                    ckpt_dir=args.ckpt_dir, synth_cache=args.synth_cache,
+                    energy_cache=args.energy_cache, out=args.out)
 
 
 def row_key(point, workload):
@@ -118,17 +122,11 @@ def row_key(point, workload):
         from nvlut.synth import opensta
         if toolchain.available("opensta"):
             tools.append(opensta.version())
-    energy = "energy" if _has_energy() else ""
     return "row-" + cache_key(json.dumps(point.as_dict(), sort_keys=True),
                               json.dumps(dataclasses.asdict(workload), sort_keys=True),
                               sources_digest("nvlut.explore.point", "nvlut.explore.report",
-                                             *(["nvlut.energy"] if energy else [])),
+                                             "nvlut.energy"),
                               *tools)
-
-
-def _has_energy():
-    import importlib.util
-    return importlib.util.find_spec("nvlut.energy") is not None
 
 
 def sweep(points, workload, jobs=1, scheduler=None, stream=None, on_result=None):

@@ -53,6 +53,7 @@ class Workload:
     fault_trials: int = 2
     ckpt_dir: str = "build/ablate/ckpt"
     synth_cache: str = "build/synth/cache"
+    energy_cache: str = "build/energy/cache"
     out: str = "build/explore"
 
     def key_fields(self, *names):
@@ -149,28 +150,23 @@ def fmax(point, design, workload, cache):
     return {"critical_path_ns": r["critical_ns"], "fmax_mhz": r["fmax_mhz"]}
 
 
-ENERGY_UNAVAILABLE = "energy_pj_per_mac not available: nvlut energy not installed"
-
-
 def energy(point, design, workload, cache):
-    """Energy per MAC from ``nvlut.energy``: THE PLACE WHERE ``nvlut energy`` PLUGS IN. It must
-    provide ``energy_per_mac(params, table_voltage, verilog, workdir) -> pJ`` (a float); until it
-    does, the column is ``None`` with the reason in the notes."""
-    import importlib
-    try:
-        module = importlib.import_module("nvlut.energy")
-    except ImportError:
-        return {"energy_pj_per_mac": None, "notes": [ENERGY_UNAVAILABLE]}
-    energy_per_mac = getattr(module, "energy_per_mac", None)
-    if energy_per_mac is None:
+    """Energy per MAC of the point's design at its table voltage (``nvlut.energy.energy_per_mac``:
+    gate-level simulation on the ``random`` workload, voltage modes applied), ``None`` with the
+    reason when the OSU018 cells or Icarus are missing."""
+    from nvlut.energy import energy_per_mac, missing_tools
+
+    missing = missing_tools()
+    if missing:
         return {"energy_pj_per_mac": None,
-                "notes": ["energy_pj_per_mac not available: nvlut.energy has no "
-                          "energy_per_mac(params, table_voltage, verilog, workdir)"]}
+                "notes": [f"energy_pj_per_mac not available: {', '.join(missing)} missing "
+                          "(make tools; iverilog)"]}
     # one folder per design, not per point: the voltage variants of a design share its gate-level
-    # simulation (nvlut.energy caches it there) and differ only in the voltage model applied to it
+    # simulation and differ only in the voltage model applied to it; the result cache is shared
+    # with nvlut energy (--energy-cache), whose default run measures the B = 16 designs
     workdir = pathlib.Path(workload.out) / "work" / point.params.name / "energy"
     return {"energy_pj_per_mac": energy_per_mac(point.params, point.voltage, design.verilog,
-                                                workdir)}
+                                                workdir, cache_dir=workload.energy_cache)}
 
 
 def formats(params):

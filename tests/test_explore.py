@@ -276,23 +276,35 @@ def test_a_mismatch_marks_the_point_failed_with_a_reproducer(tmp_path, monkeypat
     assert front == [] and left_out == [row]
 
 
-def test_energy_plugs_in_when_nvlut_energy_provides_it(monkeypatch, tmp_path):
-    import sys
+def test_energy_step_calls_nvlut_energy(monkeypatch, tmp_path):
     import types
 
-    from nvlut.explore import report, steps
+    import nvlut.energy
+    from nvlut.explore import steps
 
     calls = []
-    fake = types.ModuleType("nvlut.energy")
-    fake.energy_per_mac = lambda params, voltage, verilog, workdir: calls.append(
-        (voltage, workdir)) or 0.5
-    monkeypatch.setitem(sys.modules, "nvlut.energy", fake)
+    monkeypatch.setattr(nvlut.energy, "missing_tools", lambda: [])
+    monkeypatch.setattr(nvlut.energy, "energy_per_mac",
+                        lambda params, voltage, verilog, workdir, cache_dir: calls.append(
+                            (voltage, workdir, cache_dir)) or 0.5)
+    workload = Workload(out=str(tmp_path), energy_cache=str(tmp_path / "shared"))
     for voltage in (0.55, 0.57):
         p = space.Point(MacParams(lut_storage="ram"), voltage)
-        assert steps.energy(p, types.SimpleNamespace(verilog="v"), Workload(out=str(tmp_path)),
+        assert steps.energy(p, types.SimpleNamespace(verilog="v"), workload,
                             None) == {"energy_pj_per_mac": 0.5}
-    # the voltage variants of one design share one work folder, so nvlut.energy simulates it once
-    assert [v for v, _ in calls] == [0.55, 0.57] and calls[0][1] == calls[1][1]
+    # the voltage variants of one design share one work folder, so nvlut.energy simulates it once,
+    # and the result cache is the one nvlut energy fills
+    assert [v for v, _, _ in calls] == [0.55, 0.57] and calls[0][1] == calls[1][1]
+    assert {c for _, _, c in calls} == {str(tmp_path / "shared")}
+    # without the cells or Icarus the metric is None with the reason, and nothing is simulated
+    monkeypatch.setattr(nvlut.energy, "missing_tools", lambda: ["icarus"])
+    r = steps.energy(space.Point(MacParams(lut_storage="ram"), 0.55),
+                     types.SimpleNamespace(verilog="v"), workload, None)
+    assert r["energy_pj_per_mac"] is None and "icarus missing" in r["notes"][0] and len(calls) == 2
+
+
+def test_front_with_energy_objective():
+    from nvlut.explore import report
 
     def row(name, energy, area, loss):
         return {"point": name, "energy_pj_per_mac": energy, "area_um2": area,
