@@ -113,10 +113,15 @@ class IterativeTensorScale(wiring.Component):
         rest = data.StructLayout(
             {k: v for k, v in self.scaled.members.items() if k != "mag"})
         decision = Signal(rest)
-        magnitude, t_sig, product_zero = _decide(m, self, decision, self.exp_offset)
+        _, t_sig, product_zero = _decide(m, self, decision, self.exp_offset)
+        # |X| = (X ^ s) + s with s the sign: the unit holds the one's complement X ^ s and adds s
+        # as the carry into the adder row (no negator)
+        negative = self.x[-1]
+        ones = self.x[:-1] ^ negative.replicate(self.acc_width - 1)
         held = data.StructLayout({"invalid": 1, "inf": 1, "sign": 1, "zero": 1})
         flags = Signal(held)
         mag = Signal(self.acc_width - 1)
+        carry = Signal()
         product = Signal(width)
         top = Signal(self.e_range)
         count = Signal(range(STEPS + self.norm_steps + 1))
@@ -126,13 +131,14 @@ class IterativeTensorScale(wiring.Component):
         multiply = count > self.norm_steps
         bit = t_sig.bit_select((count - self.norm_steps - 1)[:len(count)], 1)
         # one adder row: 2P + |X| (multiply, bit set), 2P (multiply, bit clear; fine shift)
-        doubled = (product << 1) + Mux(multiply & bit, mag, 0)
+        add = multiply & bit
+        doubled = (product << 1) + Mux(add, mag, 0) + (add & carry)
         coarse = ~multiply & (product[width - NORM_COARSE:] == 0) & (top >= EMIN + NORM_COARSE)
         fine = ~multiply & ~product[width - 1] & (top > EMIN)
         with m.If(self.start):
             m.d.sync += [flags.invalid.eq(decision.invalid), flags.inf.eq(decision.inf),
                          flags.sign.eq(decision.sign), flags.zero.eq(product_zero),
-                         mag.eq(magnitude), product.eq(0), top.eq(decision.exp + (width - 1)),
+                         mag.eq(ones), carry.eq(negative), product.eq(0), top.eq(decision.exp + (width - 1)),
                          count.eq(STEPS + self.norm_steps), self.side_out.eq(self.side)]
         with m.Elif(count != 0):
             m.d.sync += count.eq(count - 1)
