@@ -14,7 +14,7 @@ exact product) with one adder row:
    with every shift, but never below ``EMIN = -126``. So ``P`` ends with its leading one on top, or
    with ``E = EMIN`` and the value below ``2^EMIN`` already on the binary32 subnormal grid:
    :class:`~nvlut.hdl.round_binary32.RoundAligned` rounds it without a shifter. Greedy coarse then
-   fine shifts reach any of the ``W - 1`` possible shifts within :func:`normalize_steps` cycles.
+   fine shifts cover any distance up to :func:`max_shift` within :func:`normalize_steps` cycles.
 
 No shift to the right is ever needed: the top bit of ``P`` starts at ``E >= EMIN`` for every
 design (the largest dot product is at least 1, the smallest ``m_t * 2^e_t`` step 2^-149;
@@ -51,22 +51,32 @@ STEPS = BINARY32.sig_bits
 NORM_COARSE = 8
 
 
-def normalize_steps(width):
-    """Cycles that normalize any ``width``-bit product: the worst case of greedy coarse-then-fine
-    shifting over all ``width - 1`` possible shift distances."""
-    return max(s // NORM_COARSE + s % NORM_COARSE for s in range(width))
-
-
 def product_width(params):
     """``W``: bits of the exact product ``|X| * m_t`` of ``params``."""
     return accumulator_width(params.weights, params.block, params.max_blocks,
                              params.block_scaled) - 1 + BINARY32.sig_bits
 
 
+def max_shift(params):
+    """The most places a product of ``params`` is shifted left: a normal ``t`` has
+    ``m_t >= 2^23``, so the leading one of a nonzero product is at bit 23 or above
+    (``W - 24`` shifts at most); with ``e_t = 0`` the top bit starts at ``2^(grid + W - 1)`` and
+    shifting stops at ``2^EMIN``."""
+    width = product_width(params)
+    lowest = result_grid(params) + width - 1
+    return max(width - BINARY32.sig_bits, min(width - 1, lowest - EMIN))
+
+
+def normalize_steps(params):
+    """Cycles that normalize any product of ``params``: the worst case of greedy
+    coarse-then-fine shifting over the distances up to :func:`max_shift`."""
+    return max(s // NORM_COARSE + s % NORM_COARSE for s in range(max_shift(params) + 1))
+
+
 def iterative_extra_latency(params):
     """Cycles the unit adds to the MAC's latency for ``params``: one to latch the operands,
     :data:`STEPS` to multiply, :func:`normalize_steps` to normalize."""
-    return 1 + STEPS + normalize_steps(product_width(params))
+    return 1 + STEPS + normalize_steps(params)
 
 
 def top_exponent_range(params, acc_width):
@@ -90,7 +100,7 @@ class IterativeTensorScale(wiring.Component):
         self.exp_offset = result_grid(params)
         self.scaled = scaled_layout(params, acc_width)
         self.width = Shape.cast(self.scaled["mag"].shape).width
-        self.norm_steps = normalize_steps(self.width)
+        self.norm_steps = normalize_steps(params)
         self.e_range = top_exponent_range(params, acc_width)
         super().__init__({
             "start": In(1),
