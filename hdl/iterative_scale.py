@@ -7,7 +7,8 @@ This unit does both in one ``W``-bit register ``P`` (``W = acc_width - 1 + 24``,
 exact product) with one adder row:
 
 1. multiply, ``STEPS = 24`` cycles, most significant bit of ``m_t`` first:
-   ``P <- 2 P + (m_t[i] ? |X| : 0)``;
+   ``P <- 2 P + (m_t[i] ? |X| : 0)``, with ``|X| = (X ^ s) + s`` (``s`` the sign): the unit holds
+   the one's complement ``X ^ s`` and adds ``s`` as the adder's carry, so it needs no negator;
 2. normalize, :func:`normalize_steps` cycles: ``P <- P << NORM_COARSE`` while its top
    ``NORM_COARSE`` bits are 0, else ``P <- 2 P`` (the adder row with a zero addend) while its top
    bit is 0, the exponent ``E`` of the top bit of ``P`` (value ``P * 2^(E - W + 1)``) lowered
@@ -130,8 +131,8 @@ class IterativeTensorScale(wiring.Component):
         ones = self.x[:-1] ^ negative.replicate(self.acc_width - 1)
         held = data.StructLayout({"invalid": 1, "inf": 1, "sign": 1, "zero": 1})
         flags = Signal(held)
-        mag = Signal(self.acc_width - 1)
-        carry = Signal()
+        x_ones = Signal(self.acc_width - 1)
+        x_sign = Signal()
         product = Signal(width)
         top = Signal(self.e_range)
         count = Signal(range(STEPS + self.norm_steps + 1))
@@ -142,13 +143,14 @@ class IterativeTensorScale(wiring.Component):
         bit = t_sig.bit_select((count - self.norm_steps - 1)[:len(count)], 1)
         # one adder row: 2P + |X| (multiply, bit set), 2P (multiply, bit clear; fine shift)
         add = multiply & bit
-        doubled = (product << 1) + Mux(add, mag, 0) + (add & carry)
+        doubled = (product << 1) + Mux(add, x_ones, 0) + (add & x_sign)
         coarse = ~multiply & (product[width - NORM_COARSE:] == 0) & (top >= EMIN + NORM_COARSE)
         fine = ~multiply & ~product[width - 1] & (top > EMIN)
         with m.If(self.start):
             m.d.sync += [flags.invalid.eq(decision.invalid), flags.inf.eq(decision.inf),
                          flags.sign.eq(decision.sign), flags.zero.eq(product_zero),
-                         mag.eq(ones), carry.eq(negative), product.eq(0), top.eq(decision.exp + (width - 1)),
+                         x_ones.eq(ones), x_sign.eq(negative), product.eq(0),
+                         top.eq(decision.exp + (width - 1)),
                          count.eq(STEPS + self.norm_steps), self.side_out.eq(self.side)]
         with m.Elif(count != 0):
             m.d.sync += count.eq(count - 1)
