@@ -32,7 +32,7 @@ def _default_designs():
     # The register cuts beyond 3 (between normalization and rounding; inside the tensor-scale
     # multiplier) on the reference design; `nvlut synth` times every depth.
     designs += [MacParams(pipeline=p) for p in (4, 5)]
-    # The iterative (digit-serial) tensor-scale multiply of the reference design.
+    # The iterative (bit-serial multiply and normalization) final stage of the reference design.
     designs.append(MacParams(final_stage="iterative"))
     # The writable table, loaded through the cfg port, and its ECC variants: full SECDED; SECDED on
     # the two MSBs of the 4-bit significand products (weights 4 and 8: the large errors; the same

@@ -16,7 +16,8 @@ from amaranth.lib.wiring import In, Out
 from nvlut.spec.formats import BINARY32, E2M1, E4M3, WEIGHT_FORMATS
 
 from .formats import Decoder
-from .round_binary32 import INF_BITS, NormalizeBinary32, RoundNormalized, normalized_layout
+from .round_binary32 import (INF_BITS, NormalizeBinary32, RoundAligned, RoundNormalized,
+                             normalized_layout)
 
 CANONICAL_NAN = 0x7FC00000
 
@@ -69,14 +70,14 @@ class TensorScale(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        magnitude, t_sig = _decide(m, self, self.result, self.exp_offset)
+        magnitude, t_sig, _ = _decide(m, self, self.result, self.exp_offset)
         m.d.comb += self.result.mag.eq(magnitude * t_sig)
         return m
 
 
 def _decide(m, ports, r, exp_offset):
     """Decode ``ports.t`` and drive ``r.invalid``, ``r.inf``, ``r.sign``, ``r.exp`` from ``ports``
-    (``x``, ``nan``, ``inf_pos``, ``inf_neg``); returns ``(|X|, m_t)``."""
+    (``x``, ``nan``, ``inf_pos``, ``inf_neg``); returns ``(|X|, m_t, |X| * m_t == 0)``."""
     m.submodules.t_decoder = t = Decoder(BINARY32)
     m.d.comb += t.code.eq(ports.t)
     negative = ports.x < 0
@@ -90,7 +91,7 @@ def _decide(m, ports, r, exp_offset):
         r.sign.eq(Mux(any_inf, ports.inf_neg, negative) ^ t.sign),
         r.exp.eq(t.exp + exp_offset),
     ]
-    return magnitude, t.sig
+    return magnitude, t.sig, zero | t.is_zero
 
 
 #: bits of ``m_t`` in the low partial product of :class:`TensorScaleProducts`
@@ -120,7 +121,7 @@ class TensorScaleProducts(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        magnitude, t_sig = _decide(m, self, self.partial, self.exp_offset)
+        magnitude, t_sig, _ = _decide(m, self, self.partial, self.exp_offset)
         m.d.comb += [self.partial.lo.eq(magnitude * t_sig[:SPLIT_BITS]),
                      self.partial.hi.eq(magnitude * t_sig[SPLIT_BITS:])]
         return m
@@ -175,10 +176,14 @@ def _result_outputs():
 
 
 class Binary32Round(wiring.Component):
-    """Second half of :class:`Binary32Result`: rounding, special cases and packing of ``y``."""
+    """Second half of :class:`Binary32Result`: rounding, special cases and packing of ``y``.
+    ``aligned``: the input comes from :class:`~nvlut.hdl.iterative_scale.IterativeTensorScale`,
+    already on the subnormal grid where needed (rounded by :class:`RoundAligned`, not
+    :class:`RoundNormalized`)."""
 
-    def __init__(self, layout):
+    def __init__(self, layout, *, aligned=False):
         self.layout = layout
+        self.aligned = aligned
         super().__init__({
             "normalized": In(normalized_result_layout(layout)),
             **_result_outputs(),
@@ -187,8 +192,9 @@ class Binary32Round(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         s = self.normalized
-        m.submodules.rounder = rnd = RoundNormalized(Shape.cast(self.layout["mag"].shape).width,
-                                                     self.layout["exp"].shape)
+        rounder = RoundAligned if self.aligned else RoundNormalized
+        m.submodules.rounder = rnd = rounder(Shape.cast(self.layout["mag"].shape).width,
+                                             self.layout["exp"].shape)
         m.d.comb += rnd.n.eq(s.n)
         finite = ~s.invalid & ~s.inf
         m.d.comb += [

@@ -10,17 +10,17 @@ for ``pipeline >= 5``, TensorScale = TensorScaleProducts -> [R5] -> TensorScaleS
 ``|X| * m_t`` multiplier cut into two partial products and their sum).
 
 With ``final_stage = "iterative"`` an :class:`~nvlut.hdl.iterative_scale.IterativeTensorScale`
-replaces TensorScale: the product takes ``ITERATIVE_EXTRA_LATENCY`` more cycles, during which the
-next dot product accumulates; ``i.ready`` falls only for a ``last`` beat less than
-``ITERATIVE_EXTRA_LATENCY + 1`` cycles after the previous one (dot products shorter than that).
+replaces TensorScale and Binary32Normalize: it multiplies and normalizes in one shift register over
+:func:`~nvlut.hdl.iterative_scale.iterative_extra_latency` more cycles, during which the next dot
+product accumulates; then [R2] [R4] Binary32Round (aligned). ``i.ready`` falls only for a ``last``
+beat less than ``extra_latency + 1`` cycles after the previous one (dot products shorter than that).
 
 ``[Rk]`` is a pipeline register present when ``params.pipeline >= k``; the accumulator register is
 always there, so the latency (cycles from the edge that accepts the ``last`` beat to ``o.valid``) is
-``1 + pipeline``. All registers advance together when ``advance = ~o.valid | o.ready``, and
-``i.ready = advance``: one block per cycle while ``i.valid`` and ``o.ready`` are high, and
-everything holds still while the output waits (plus ``ITERATIVE_EXTRA_LATENCY`` for the
-iterative final stage). ``t`` travels with every beat and is taken from the
-``last`` one.
+``1 + pipeline`` (plus ``extra_latency`` for the iterative final stage). All registers advance
+together when ``advance = ~o.valid | o.ready``, and ``i.ready = advance``: one block per cycle
+while ``i.valid`` and ``o.ready`` are high, and everything holds still while the output waits.
+``t`` travels with every beat and is taken from the ``last`` one.
 """
 
 from amaranth.hdl import Cat, Module, Signal
@@ -35,7 +35,7 @@ from .block_dot import BlockDot, block_sum_width
 from .block_scale import BlockScaler
 from .final_stage import (Binary32Normalize, Binary32Result, Binary32Round, TensorScale,
                           TensorScaleProducts, TensorScaleSum, scaled_layout)
-from .iterative_scale import ITERATIVE_EXTRA_LATENCY, IterativeTensorScale
+from .iterative_scale import IterativeTensorScale, iterative_extra_latency
 from .lut_storage import storage_members
 
 #: fields of the output payload, LSB first
@@ -90,14 +90,16 @@ class NvlutMac(wiring.Component):
     ``addr``, ``mask``: XOR ``mask`` into the stored code word at ``addr``; see
     :mod:`nvlut.hdl.lut_storage`). ``o.payload.ecc_corrected`` / ``ecc_uncorrectable``: some table
     read of a block of the dot product was corrected / uncorrectable.
-    Attributes: ``latency`` (``1 + params.pipeline``), ``acc_width`` (``W_acc``).
+    Attributes: ``latency`` (``1 + params.pipeline + extra_latency``), ``extra_latency`` (0, or the
+    iterative final stage's cycles), ``acc_width`` (``W_acc``).
     """
 
     def __init__(self, params):
         self.params = params
         self.acc_width = mac_accumulator_width(params)
-        self.latency = 1 + params.pipeline + (
-            ITERATIVE_EXTRA_LATENCY if params.final_stage == "iterative" else 0)
+        self.extra_latency = (iterative_extra_latency(params)
+                              if params.final_stage == "iterative" else 0)
+        self.latency = 1 + params.pipeline + self.extra_latency
         members = {
             "i": In(stream.Signature(input_layout(params))),
             "o": Out(stream.Signature(OUTPUT_LAYOUT)),
@@ -163,11 +165,12 @@ class NvlutMac(wiring.Component):
         inputs = {"x": total.value, "nan": total.nan, "inf_pos": total.inf_pos,
                   "inf_neg": total.inf_neg, "t": t}
         if p.final_stage == "iterative":
-            scaled = self._iterative_scale(m, p, advance, front, done, ends, ecc, inputs)
+            aligned = self._iterative_scale(m, p, advance, front, done, ends, ecc, inputs)
+            res = self._aligned_result(m, p, advance, aligned)
         else:
             scaled = self._tensor_scale(m, p, advance, {"valid": done, **ecc}, inputs)
-        scaled = _stage(m, p.pipeline >= 2, advance, "scaled_reg", scaled)
-        res = self._result(m, p, advance, scaled)
+            scaled = _stage(m, p.pipeline >= 2, advance, "scaled_reg", scaled)
+            res = self._result(m, p, advance, scaled)
         out = self.o.payload
         m.d.comb += [
             self.o.valid.eq(res["valid"]),
@@ -197,14 +200,14 @@ class NvlutMac(wiring.Component):
 
     def _last_gate(self, m, front, last):
         """With the iterative final stage: 1 when a ``last`` beat may be accepted now, i.e. at
-        least ``ITERATIVE_EXTRA_LATENCY + 1`` cycles after the previous one; then the unit is
+        least ``extra_latency + 1`` cycles after the previous one; then the unit is
         free by the time the beat ends its dot product, and the latency from accepting a ``last``
         beat to ``o.valid`` is the declared one whenever ``o.ready`` stays high."""
-        cooldown = Signal(range(ITERATIVE_EXTRA_LATENCY + 1))
+        cooldown = Signal(range(self.extra_latency + 1))
         ok = Signal()
         m.d.comb += ok.eq(~last | (cooldown == 0))
         with m.If(front & self.i.valid & last & ok):
-            m.d.sync += cooldown.eq(ITERATIVE_EXTRA_LATENCY)
+            m.d.sync += cooldown.eq(self.extra_latency)
         with m.Elif(cooldown != 0):
             m.d.sync += cooldown.eq(cooldown - 1)
         return ok
@@ -222,7 +225,18 @@ class NvlutMac(wiring.Component):
         # `done` must be a pulse here: with `front` low it would otherwise start the unit again
         with m.If(~front):
             m.d.sync += done.eq(0)
-        return {"valid": ts.valid, **{k: ts.side_out[k] for k in ecc}, "scaled": ts.result}
+        return {"valid": ts.valid, **{k: ts.side_out[k] for k in ecc}, "normalized": ts.result}
+
+    def _aligned_result(self, m, p, advance, aligned):
+        """``y`` and its flags from the iterative unit's normalized ``aligned`` value: registers
+        R2 (after the tensor scale) and R4 (between normalization and rounding) when present,
+        then :class:`Binary32Round` with the aligned rounder."""
+        aligned = _stage(m, p.pipeline >= 2, advance, "scaled_reg", aligned)
+        aligned = _stage(m, p.pipeline >= 4, advance, "normalized_reg", aligned)
+        m.submodules.result = rnd = Binary32Round(scaled_layout(p, self.acc_width), aligned=True)
+        m.d.comb += rnd.normalized.eq(aligned.pop("normalized"))
+        return {**aligned, **{k: getattr(rnd, k)
+                              for k in ("y", "invalid", "overflow", "underflow", "inexact")}}
 
     def _result(self, m, p, advance, scaled):
         """``y`` and its flags from ``scaled`` (with the side values passed on), with register R4

@@ -85,25 +85,61 @@ class RoundNormalized(wiring.Component):
             shift.eq(Mux(~tiny, 0, Mux(exponent < EMIN - keep, keep, EMIN - exponent))),
             shifted.eq(Cat(Const(0, keep), normalized[width - keep:]) >> shift),
         ]
-        significand = shifted[keep + 1:]
-        round_bit = shifted[keep]
         sticky = Signal()
-        rounded = Signal(len(exponent) + SIG_BITS)
-        m.d.comb += [
-            sticky.eq(normalized[:width - keep].any() | shifted[:keep].any()),
-            # (exponent field - 1) << 23 for a normal value, 0 for a subnormal one
-            rounded.eq((Mux(tiny, 0, exponent - EMIN).as_unsigned() << (SIG_BITS - 1))
-                       + significand + (round_bit & (sticky | significand[0]))),
-        ]
-        overflow = rounded >= INF_BITS
-        inexact = round_bit | sticky
-        nonzero = ~self.n.zero
-        m.d.comb += [
-            self.bits.eq(Mux(self.n.zero, 0, Mux(overflow, INF_BITS, rounded))),
-            self.overflow.eq(nonzero & overflow),
-            self.inexact.eq(nonzero & (inexact | overflow)),
-            self.underflow.eq(nonzero & tiny & inexact),
-        ]
+        m.d.comb += sticky.eq(normalized[:width - keep].any() | shifted[:keep].any())
+        _round(m, self, Mux(tiny, 0, exponent - EMIN), shifted[keep + 1:], shifted[keep], sticky,
+               tiny)
+        return m
+
+
+def _round(m, ports, field, significand, round_bit, sticky, tiny):
+    """Round to nearest even and drive ``ports.bits`` and the flags from ``field`` (the exponent
+    field minus 1 of a normal value, 0 of a subnormal one), the 24 ``significand`` bits, the
+    round bit, the sticky bit and ``tiny`` (the exact value is below ``2^EMIN``); ``ports.n.zero``
+    overrides all. Adding the increment to ``field << 23 | significand`` lets a carry out of the
+    significand bump the exponent (and a subnormal that rounds up become normal)."""
+    rounded = Signal(len(ports.n.exponent) + SIG_BITS)
+    m.d.comb += rounded.eq((field.as_unsigned() << (SIG_BITS - 1))
+                           + significand + (round_bit & (sticky | significand[0])))
+    overflow = rounded >= INF_BITS
+    inexact = round_bit | sticky
+    nonzero = ~ports.n.zero
+    m.d.comb += [
+        ports.bits.eq(Mux(ports.n.zero, 0, Mux(overflow, INF_BITS, rounded))),
+        ports.overflow.eq(nonzero & overflow),
+        ports.inexact.eq(nonzero & (inexact | overflow)),
+        ports.underflow.eq(nonzero & tiny & inexact),
+    ]
+
+
+class RoundAligned(wiring.Component):
+    """:class:`RoundNormalized` for a value aligned by
+    :class:`~nvlut.hdl.iterative_scale.IterativeTensorScale`: ``n.exponent >= EMIN`` always, and
+    the top bit of ``n.norm`` is the leading one unless ``n.exponent == EMIN``, when the value may
+    be below ``2^EMIN`` and ``n.norm`` already holds it on the subnormal grid. So the subnormal
+    right shift of :class:`RoundNormalized` is not needed: keep the top 24 bits, round bit and
+    sticky bit, and round (same ports and results as :class:`RoundNormalized` for such a value)."""
+
+    def __init__(self, mag_width, exp_shape):
+        if mag_width < SIG_BITS + 2:
+            raise ValueError(f"mag_width: {mag_width} is too narrow; use at least {SIG_BITS + 2}")
+        self.mag_width = mag_width
+        super().__init__({
+            "n": In(normalized_layout(mag_width, exp_shape)),
+            **_rounded_outputs(),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        width = self.mag_width
+        normalized, exponent = self.n.norm, self.n.exponent
+        sticky = Signal()
+        m.d.comb += sticky.eq(normalized[:width - SIG_BITS - 1].any())
+        # E > EMIN: the leading one is on top, so field = E - EMIN = (exponent field - 1);
+        # E = EMIN: field 0 and the top bit is the hidden bit (1: 2^EMIN or more, 0: subnormal)
+        _round(m, self, exponent - EMIN, normalized[width - SIG_BITS:],
+               normalized[width - SIG_BITS - 1], sticky,
+               (exponent == EMIN) & ~normalized[width - 1])
         return m
 
 

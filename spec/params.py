@@ -21,7 +21,8 @@ BLOCK_RANGE = (4, 128)
 DEFAULT_BLOCK = 16
 MAX_BLOCKS_RANGE = (1, 1 << 20)
 PIPELINE_RANGE = (0, 5)
-#: the tensor-scale multiply: one combinational multiplier, or digit-serial over several cycles
+#: the tensor-scale multiply: one combinational multiplier, or bit-serial (with the normalization)
+#: over several cycles
 FINAL_STAGES = ("parallel", "iterative")
 
 
@@ -66,9 +67,10 @@ class MacParams:
     fault_port: bool = _param(False, "add a fault-injection port to the table storage "
                               "(testing only)")
     final_stage: str = _param(
-        "parallel", "tensor-scale multiply: parallel (one multiplier) or iterative (digit-serial, "
-        "2 bits of m_t per cycle: far smaller, longer latency, back-pressure on dot products "
-        "shorter than that latency) (default {default})", choices=FINAL_STAGES)
+        "parallel", "tensor-scale multiply: parallel (one multiplier) or iterative (bit-serial "
+        "multiply and normalization in one register: far smaller, 38 more cycles of latency, "
+        "back-pressure on dot products shorter than that) (default {default})",
+        choices=FINAL_STAGES)
 
     def __post_init__(self):
         for field in dataclasses.fields(self):

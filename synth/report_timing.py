@@ -21,9 +21,11 @@ DEVICE_COLUMNS = {
 
 def latency(params):
     """Cycles from accepting a ``last`` beat to the result (docs/hardware.md section 3)."""
-    from nvlut.hdl.iterative_scale import ITERATIVE_EXTRA_LATENCY
+    from nvlut.hdl.iterative_scale import iterative_extra_latency
+    from nvlut.spec.params import MacParams
 
-    extra = ITERATIVE_EXTRA_LATENCY if params.get("final_stage") == "iterative" else 0
+    extra = (iterative_extra_latency(MacParams(**params))
+             if params.get("final_stage") == "iterative" else 0)
     return 1 + params["pipeline"] + extra
 
 

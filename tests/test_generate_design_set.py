@@ -9,7 +9,7 @@ import pytest
 
 from nvlut.spec.accumulator import accumulator_width
 from nvlut.gen.design_set import CORE_NAME, DEFAULT_DESIGNS, write_design_set
-from nvlut.hdl.iterative_scale import ITERATIVE_EXTRA_LATENCY
+from nvlut.hdl.iterative_scale import iterative_extra_latency
 from nvlut.hdl import input_layout, lut_image
 from nvlut.hdl.lint import lint
 
@@ -62,7 +62,7 @@ def test_manifest(design_set):
     for r, params in zip(records, DEFAULT_DESIGNS):
         assert r["params"] == params.as_dict()
         assert r["ports"] == _verilog_ports((out / r["file"]).read_text(), r["top"])
-        extra = ITERATIVE_EXTRA_LATENCY if params.final_stage == "iterative" else 0
+        extra = iterative_extra_latency(params) if params.final_stage == "iterative" else 0
         assert r["latency"] == 1 + params.pipeline + extra
         assert r["accumulator_width"] == accumulator_width(
             params.weights, params.block, params.max_blocks, params.block_scaled)

@@ -185,17 +185,18 @@ def test_latency_and_throughput(pipeline):
 
 @pytest.mark.parametrize("pipeline", [0, 2])
 def test_iterative_final_stage_throughput(pipeline):
-    """Iterative final stage: dot products of ITERATIVE_EXTRA_LATENCY + 1 blocks stream without a
+    """Iterative final stage: dot products of iterative_extra_latency + 1 blocks stream without a
     stall at the declared latency; one block shorter and the input is held back, results exact."""
-    from nvlut.hdl.iterative_scale import ITERATIVE_EXTRA_LATENCY
-    params = MacParams(block=4, max_blocks=32, pipeline=pipeline, final_stage="iterative")
+    from nvlut.hdl.iterative_scale import iterative_extra_latency
+    params = MacParams(block=4, max_blocks=64, pipeline=pipeline, final_stage="iterative")
+    extra = iterative_extra_latency(params)
     rng = np.random.default_rng(7)
-    long = random_arrays(params, 4, ITERATIVE_EXTRA_LATENCY + 1, rng)
+    long = random_arrays(params, 4, extra + 1, rng)
     _, _, stats = check(params, long)
     assert stats["stalls"] == 0
     assert set(stats["latencies"]) == {stats["declared_latency"]} == {
-        1 + pipeline + ITERATIVE_EXTRA_LATENCY}
-    short = random_arrays(params, 4, ITERATIVE_EXTRA_LATENCY, rng)
+        1 + pipeline + extra}
+    short = random_arrays(params, 4, extra, rng)
     _, _, stats = check(params, short)
     assert stats["stalls"] > 0
     assert set(stats["latencies"]) == {stats["declared_latency"]}  # stalls are at the input

@@ -97,7 +97,7 @@ def stream(params, operands, fault_maps=(None,), ready=1.0, valid=1.0, seed=0):
             outputs, last_cycles, out_cycles = [], [], []
             sent = cycle = stalls = 0
             while len(outputs) < n:
-                assert cycle < 20 * len(stream_beats) + 100, "no progress"
+                assert cycle < 20 * len(stream_beats) + 4 * n * dut.latency + 100, "no progress"
                 offer = sent < len(stream_beats) and rng.random() < valid
                 ctx.set(dut.i.valid, offer)
                 if offer:
