@@ -1,6 +1,6 @@
 """Connectivity of a flat gate-level netlist: which cell pin drives each net and which pins load it.
 
-:func:`circuit` reads the cell instances of a :class:`nvlut.synth.netlist.GateNetlist` (plain
+:func:`circuit` reads the cell instances of a :class:`nvlut.cells.netlist.GateNetlist` (plain
 identifiers, one ``.PIN(net)`` per connection, as Yosys' ``write_verilog -noattr`` writes them) and
 the library's pin directions, and returns a :class:`Circuit`. Nets are named as in the netlist
 (``_00418_``, ``o__payload[37]``); a net of a top-level input port (``clk``, ``i__payload[5]``) has
@@ -44,7 +44,7 @@ def _port_bits(verilog):
 
 def circuit(netlist, library):
     """The :class:`Circuit` of ``netlist`` with pin directions from ``library``
-    (a :class:`nvlut.synth.liberty.Library`). Raises ``ValueError`` for a cell the library lacks,
+    (a :class:`nvlut.cells.liberty.Library`). Raises ``ValueError`` for a cell the library lacks,
     a pin the cell lacks or a net with two drivers."""
     text = netlist.verilog
     start = re.search(rf"^module\s+{re.escape(netlist.top)}\s*\(", text, re.M)

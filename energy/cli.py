@@ -264,7 +264,7 @@ def _opensta_check(selected, out):
     from nvlut.util import toolchain
     if not toolchain.available("opensta"):
         return ["OpenSTA missing (run `make tools`): this check was not run."]
-    from nvlut.synth import opensta
+    from nvlut.cells import opensta
     from nvlut.verif.design import design_for
     from nvlut.verif.gate import netlist_of
 

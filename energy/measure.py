@@ -14,7 +14,7 @@ import pathlib
 
 import numpy as np
 
-from nvlut.synth import components, liberty
+from nvlut.cells import components, liberty
 from nvlut.util import toolchain
 
 from . import activity, circuit, power, voltage

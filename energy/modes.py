@@ -5,7 +5,7 @@ storage, :func:`mode_energy` gives the energy by component class in each mode (s
 ``assumptions.toml``):
 
 - ``nominal``: everything at Vnom;
-- ``low``: the table domain (:data:`nvlut.synth.components.TABLE_DOMAIN`) at ``V_low``, the rest at
+- ``low``: the table domain (:data:`nvlut.cells.components.TABLE_DOMAIN`) at ``V_low``, the rest at
   Vnom, a level shifter on every bit leaving the table domain (design without ECC);
 - ``ecc``: as ``low`` for a design with ECC (SECDED or msb<k>): check bits at ``V_low`` too, the
   codecs in the nominal domain (their measured energy included);
@@ -19,7 +19,7 @@ nominal clock: the BER data are timing faults at a fixed clock). :func:`exposure
 bits see the BER of ``V_low``.
 """
 
-from nvlut.synth.components import TABLE_DOMAIN
+from nvlut.cells.components import TABLE_DOMAIN
 
 MODES = ("nominal", "low", "ecc", "mixed")
 LEVEL_SHIFTERS = "level shifters"

@@ -10,7 +10,7 @@ import json
 
 from nvlut.util.report import markdown_table, png_bytes, pyplot
 
-from nvlut.synth import components
+from nvlut.cells import components
 
 from . import modes
 

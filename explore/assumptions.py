@@ -26,7 +26,7 @@ arithmetic, ``nvlut.golden``) on the first ``exact_samples`` test samples, avera
 scale amax/448 for fp8 and binary16 for fp16 (the formats of ``nvlut.ablate.quant``). Block-scaled
 fp8/fp16 weights have no ablate format: their accuracy is reported as not available.
 
-Fmax (MHz) is ``nvlut synth``'s static timing (``synth/timing.py``, the same result and cache):
+Fmax (MHz) is ``nvlut synth``'s static timing (``cells/timing.py``, the same result and cache):
 ``1000 / (clock period - worst slack)`` from OpenSTA 2.0.17 ``report_checks`` on the OSU 0.18 um
 netlist (one corner, 1.8 V), with a clock on ``clk`` and zero input / output delays on every other
 port, so register-to-register and port paths both count.

@@ -107,8 +107,8 @@ def row_key(point, workload):
     import dataclasses
     import importlib.metadata
 
-    from nvlut.synth import yosys
-    from nvlut.synth.cache import cache_key
+    from nvlut.util import yosys
+    from nvlut.util.cache import cache_key
 
     from nvlut.util.sources import sources_digest
 
@@ -119,7 +119,7 @@ def row_key(point, workload):
         tools.append(simulator_version(workload.sim))
     if "fmax" in workload.steps:
         from nvlut.util import toolchain
-        from nvlut.synth import opensta
+        from nvlut.cells import opensta
         if toolchain.available("opensta"):
             tools.append(opensta.version())
     return "row-" + cache_key(json.dumps(point.as_dict(), sort_keys=True),
@@ -132,7 +132,7 @@ def row_key(point, workload):
 def sweep(points, workload, jobs=1, scheduler=None, stream=None, on_result=None):
     """Evaluate ``points`` (cached rows reused); ``(rows in the order of points, computed,
     reused)``. ``on_result(index, row)`` is called as each computed row arrives."""
-    from nvlut.synth.cache import Cache
+    from nvlut.util.cache import Cache
 
     from . import point as point_mod
     from .steps import prepare_model

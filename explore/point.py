@@ -21,7 +21,7 @@ def point_from_dict(d):
 
 def evaluate(point_dict, workload_dict):
     """``(row, seconds per step)`` of one point (see the module docstring)."""
-    from nvlut.synth.cache import Cache
+    from nvlut.util.cache import Cache
     from nvlut.verif.design import design_for
 
     start = time.monotonic()

@@ -3,10 +3,10 @@
 A step is a function ``step(point, design, workload, cache) -> dict`` of result columns (see
 :data:`COLUMNS` for names and units); ``design`` is the point's generated design
 (:func:`nvlut.verif.design.design_for`: Verilog text, ports, table image), ``cache`` a
-:class:`nvlut.synth.cache.Cache`. :data:`STEPS` maps step names to functions: the timing and energy
-steps call ``nvlut.synth``'s static timing and ``nvlut energy`` (see :func:`fmax` and
-:func:`energy`). A metric a step cannot measure is ``None`` with the reason in
-the row's ``notes``, never a made-up value.
+:class:`nvlut.util.cache.Cache`. :data:`STEPS` maps step names to functions: the timing and energy
+steps call the static timing of ``nvlut synth`` (``nvlut.cells``) and ``nvlut energy`` (see
+:func:`fmax` and :func:`energy`). A metric a step cannot measure is ``None`` with the reason in the
+row's ``notes``, never a made-up value.
 
 Every step runs in a worker (local process or Dask worker): it gets plain parameters, generates the
 Verilog itself and reads only the installed package, the toolchain and its own caches. Work
@@ -20,7 +20,7 @@ import importlib.metadata
 import pathlib
 import subprocess
 
-from nvlut.synth.cache import cache_key
+from nvlut.util.cache import cache_key
 
 #: column -> (unit, description), in report order
 COLUMNS = {
@@ -29,8 +29,8 @@ COLUMNS = {
     "reproducer": ("", "command reproducing the first mismatch (failed points)"),
     "area_um2": ("um^2", "OSU 0.18 um cell area (logic + flip-flops + writable table)"),
     "transistors": ("transistors", "generic CMOS transistor estimate (nvlut synth, cmos)"),
-    "fmax_mhz": ("MHz", "1000 / critical_path_ns (nvlut synth's static timing, synth/timing.py)"),
-    "critical_path_ns": ("ns", "worst path delay, OpenSTA on the OSU018 netlist (synth/timing.py)"),
+    "fmax_mhz": ("MHz", "1000 / critical_path_ns (nvlut synth's static timing, cells/timing.py)"),
+    "critical_path_ns": ("ns", "worst path delay, OpenSTA on the OSU018 netlist (cells/timing.py)"),
     "energy_pj_per_mac": ("pJ/MAC", "energy per multiply-accumulate (nvlut energy)"),
     "ber": ("errors/bit", "table bit error rate at the point's voltage (assumptions.py)"),
     "accuracy_pct": ("%", "mean accuracy over the workload's models, point formats + faults"),
@@ -114,8 +114,8 @@ def verify(point, design, workload, cache):
 def area(point, design, workload, cache):
     """OSU018 area and CMOS transistors from ``nvlut synth``'s ``gates`` flow, sharing its cache."""
     from nvlut.synth import flows
-    from nvlut.synth.cache import Cache
-    from nvlut.synth.flow import TIMEOUT
+    from nvlut.util.cache import Cache
+    from nvlut.util.yosys import TIMEOUT
 
     workdir = pathlib.Path(workload.out) / "work" / point.name / "gates"
     r = flows.run_flow(flows.FLOWS["gates"], design.verilog.encode(), workdir,
@@ -133,12 +133,12 @@ def area(point, design, workload, cache):
 
 def fmax(point, design, workload, cache):
     """Fmax and critical path of ``nvlut synth``'s static timing
-    (:func:`nvlut.synth.timing.time_verilog`: OSU018 netlist, OpenSTA, the constraints stated in
-    ``synth/timing.py``), in the synth cache, so explore and ``nvlut synth`` report the same figures
+    (:func:`nvlut.cells.timing.time_verilog`: OSU018 netlist, OpenSTA, the constraints stated in
+    ``cells/timing.py``), in the synth cache, so explore and ``nvlut synth`` report the same figures
     for the same design."""
-    from nvlut.synth import timing
-    from nvlut.synth.cache import Cache
-    from nvlut.synth.flow import TIMEOUT
+    from nvlut.cells import timing
+    from nvlut.util.cache import Cache
+    from nvlut.util.yosys import TIMEOUT
 
     missing = timing.missing_tools()
     if missing:

@@ -10,8 +10,10 @@ import dataclasses
 import re
 import time
 
-from . import designs, truth_table, yosys
-from .cache import cache_key
+from nvlut.util import yosys
+from nvlut.util.cache import cache_key
+
+from . import designs, truth_table
 
 _ROW_RE = re.compile(r"^\s+\\(\S+)\s+(-?\d+)\s+\S+\s+[01x]+\s*$", re.M)
 
@@ -42,15 +44,16 @@ def check(gold_name, gold_verilog, gate_name, gate_verilog, workdir, timeout=Non
     label the result.
     """
     start = time.monotonic()
-    run = yosys.run(workdir, yosys.script("equiv"), {"gold.v": gold_verilog, "gate.v": gate_verilog},
-                    timeout=timeout)
+    run = yosys.run(workdir, yosys.script(__package__, "equiv"),
+                    {"gold.v": gold_verilog, "gate.v": gate_verilog}, timeout=timeout)
     proved, values = parse_sat(run.read("sat.txt") or "")
     return Equivalence(gold_name, gate_name, proved, values, round(time.monotonic() - start, 2))
 
 
 def check_cached(gold_name, gold_verilog, gate_name, gate_verilog, workdir, cache, timeout=None):
     """:func:`check` as a dict (plus ``cached``), from ``cache`` when it holds this exact pair."""
-    key = cache_key(gold_verilog + "\0" + gate_verilog, yosys.script("equiv"), yosys.YOSYS_VERSION)
+    key = cache_key(gold_verilog + "\0" + gate_verilog, yosys.script(__package__, "equiv"),
+                    yosys.YOSYS_VERSION)
     hit = cache.get(key)
     if hit is not None:
         return dict(hit, gold=gold_name, gate=gate_name, cached=True)

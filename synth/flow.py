@@ -17,6 +17,7 @@ import sys
 import time
 
 from nvlut.util import executor
+from nvlut.util.yosys import TIMEOUT
 
 DEFAULT_OUT = pathlib.Path("build/synth")
 DEFAULT_MANIFEST = pathlib.Path("build/verilog/manifest.json")
@@ -26,8 +27,6 @@ DESIGN_FLOWS = ("gates", "ice40", "xilinx", "xilinx_nodsp")
 LOWER_BOUND_WEIGHTS = ("fp4", "fp8")
 EQUIV_WEIGHTS = ("fp4", "fp8", "fp16")
 QUICK_WEIGHTS = ("fp4",)
-#: seconds before one Yosys run is abandoned
-TIMEOUT = 1800
 
 
 def add_arguments(parser):
@@ -88,7 +87,7 @@ def _equiv_tasks(weights_list, out, cache):
 def _timing_tasks(design_list, out, cache):
     """Static timing (OSU018 netlist + OpenSTA) of each design; a record saying what is missing
     when the cells or OpenSTA are not installed."""
-    from . import timing
+    from nvlut.cells import timing
 
     missing = timing.missing_tools()
     tasks = []
@@ -153,8 +152,9 @@ def _pnr_plan(macs, sweep, full):
 
 def collect_tasks(manifest, out, quick, full=False):
     """Every task of one ``nvlut synth`` run, longest first."""
+    from nvlut.util.cache import Cache
+
     from . import designs
-    from .cache import Cache
 
     cache = Cache(out / "cache")
     weights = QUICK_WEIGHTS if quick else None

@@ -14,9 +14,10 @@ A flow is one Yosys run over ``design.v``; it reports one or more targets, each 
 import dataclasses
 import time
 
-from nvlut.util import toolchain
-from . import stats, yosys
-from .cache import cache_key
+from nvlut.util import toolchain, yosys
+from nvlut.util.cache import cache_key
+
+from . import stats
 
 OSU018_LIBERTY = toolchain.osu018_liberty() if toolchain.available("osu018") else None
 
@@ -56,7 +57,7 @@ class Flow:
     parse: object
 
     def script_text(self):
-        return yosys.script(*self.scripts)
+        return yosys.script(__package__, *self.scripts)
 
 
 def _gates_scripts():

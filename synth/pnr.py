@@ -22,8 +22,8 @@ import subprocess
 import sys
 import time
 
-from . import yosys
-from .cache import cache_key
+from nvlut.util import yosys
+from nvlut.util.cache import cache_key
 
 #: the clock nextpnr is asked for (MHz): 100 MHz, the clock the pipeline is meant to reach
 TARGET_MHZ = 100
@@ -76,7 +76,7 @@ def wrapped_verilog(params, top="wrapped"):
 
 def synth_script(device, top="wrapped"):
     """The Yosys script: read, LUT-mapping settings of ``lutmap.ys``, the device's synth, JSON."""
-    return (f"read_verilog design.v\nhierarchy -check -top {top}\n" + yosys.script("lutmap")
+    return (f"read_verilog design.v\nhierarchy -check -top {top}\n" + yosys.script(__package__, "lutmap")
             + f"{device.synth} -top {top} -json netlist.json\n")
 
 
@@ -122,7 +122,7 @@ def run(verilog, device, workdir, cache=None, timeout=3600):
     """Synthesize and place and route ``verilog`` (bytes, top ``wrapped``) on ``device`` (a name
     of :data:`DEVICES`). Returns ``{"targets": {device: metrics}, "seconds", "cached"}``; metrics
     hold ``fits: 0`` and ``error`` when the design does not fit. Raises :class:`PnrError` or
-    :class:`~nvlut.synth.yosys.YosysError` on other failures."""
+    :class:`~nvlut.util.yosys.YosysError` on other failures."""
     dev = DEVICES[device]
     script = synth_script(dev)
     args = [*dev.args, "--json", "netlist.json", "--freq", str(TARGET_MHZ),

@@ -14,7 +14,7 @@ from nvlut.util.files import write_if_changed
 from nvlut.util.report import (csv_text, fmt_count, fmt_ratio, json_text, markdown_table,
                                png_bytes, pyplot)
 
-from .yosys import YOSYS_VERSION
+from nvlut.util.yosys import YOSYS_VERSION
 
 #: seed paper's claims, quoted beside our ratios
 PAPER_CLAIMS = (

@@ -6,9 +6,11 @@ from nvlut.util.report import fmt_count as fmt
 from nvlut.util.report import markdown_table as md_table
 from nvlut.util.report import pyplot
 
-from . import components, pnr, timing
+from nvlut.cells import components, timing
 
-#: columns of the per-component tables: the cell classes of :mod:`nvlut.synth.components`
+from . import pnr
+
+#: columns of the per-component tables: the cell classes of :mod:`nvlut.cells.components`
 #: (``inputs`` and ``clock`` are nets, not cells)
 CELL_CLASSES = tuple(c for c in components.CLASSES if c not in ("inputs", "clock"))
 DEVICE_COLUMNS = {
@@ -58,8 +60,8 @@ def timing_section(t):
         return lines + ["No MAC design was timed (no manifest: run `make verilog`).", ""]
     lines += [
         "Each design's Verilog is mapped to the OSU018 cells component by component "
-        "(`synth/netlist.ys`: ABC on the Liberty, then high-fanout buffering and resizing), "
-        "flattened and timed by OpenSTA 2.0.17 `report_checks` (`synth/timing.py`). "
+        "(`cells/netlist.ys`: ABC on the Liberty, then high-fanout buffering and resizing), "
+        "flattened and timed by OpenSTA 2.0.17 `report_checks` (`cells/timing.py`). "
         "Constraints: ideal clock on `clk`, inputs arrive at the clock edge and outputs are "
         "due at the next one (input/output delay 0: the MAC sits between flip-flops of the "
         "surrounding design, whose clock-to-Q and setup are not counted), every path group "
@@ -88,7 +90,7 @@ def timing_section(t):
     lines += ["", "### Where the area and the critical path go, per component", "",
               "Per design: each component class's share of the cell area, and the ns it adds "
               "to the worst path (cell delays of its cells on that path). The classes are "
-              "those of the energy report (`nvlut.synth.components`).", ""]
+              "those of the energy report (`nvlut.cells.components`).", ""]
     rows = []
     for name, _ in designs:
         area = class_values(t, name, "area_um2")

@@ -29,7 +29,7 @@ ACTIVITY = 0.1
 def gate_run(tmp_path_factory):
     """The small design's gate-level netlist, its circuit and the activity of a short simulation."""
     from nvlut.energy import activity, circuit
-    from nvlut.synth import liberty
+    from nvlut.cells import liberty
     from nvlut.verif import sim, stimulus, vectors
     from nvlut.verif.design import design_for
     from nvlut.verif.gate import gate_design, netlist_of
@@ -64,7 +64,7 @@ def _per_instance_switching_w(model, circuit_, cycles):
 
 
 def test_switching_equals_opensta_report_power(gate_run, tmp_path):
-    from nvlut.synth import opensta
+    from nvlut.cells import opensta
     netlist, lib, circ, _, act = gate_run
     sta = opensta.uniform_power(netlist, PERIOD_NS, ACTIVITY, tmp_path)
     ours = _per_instance_switching_w(_model(circ, lib, netlist), circ, cycles=1000)
@@ -87,7 +87,7 @@ def test_switching_equals_opensta_report_power(gate_run, tmp_path):
 
 
 def test_wrong_capacitance_or_dropped_net_breaks_the_opensta_match(gate_run, tmp_path):
-    from nvlut.synth import opensta
+    from nvlut.cells import opensta
     netlist, lib, circ, _, _ = gate_run
     sta = opensta.uniform_power(netlist, PERIOD_NS, ACTIVITY, tmp_path)
     # a wire capacitance the library does not have
@@ -140,8 +140,8 @@ def _interp(xs, ys, x):
 
 def test_one_cell_energy_by_hand_from_the_liberty_table():
     from nvlut.energy import circuit
-    from nvlut.synth import liberty
-    from nvlut.synth.netlist import GateNetlist
+    from nvlut.cells import liberty
+    from nvlut.cells.netlist import GateNetlist
     lib = liberty.osu018()
     netlist = GateNetlist(HAND_NETLIST, "hand", {"inv": "INVX1", "inv2": "INVX1", "ff": "DFFPOSX1"})
     circ = circuit.circuit(netlist, lib)

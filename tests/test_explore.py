@@ -13,7 +13,7 @@ from nvlut.gen import cli
 from nvlut.util import executor
 from nvlut.spec.params import MacParams
 from nvlut.explore import assumptions, pareto, space
-from nvlut.synth import timing
+from nvlut.cells import timing
 from nvlut.explore.cli import sweep
 from nvlut.explore import steps
 from nvlut.explore.steps import Workload
@@ -144,8 +144,10 @@ def test_fmax_is_nvlut_synths_static_timing(tmp_path, monkeypatch):
     cache: after the synth task ran, the step runs neither Yosys nor OpenSTA."""
     from types import SimpleNamespace
 
-    from nvlut.synth import designs, flow, opensta, yosys
-    from nvlut.synth.cache import Cache
+    from nvlut.cells import opensta
+    from nvlut.synth import designs, flow
+    from nvlut.util import yosys
+    from nvlut.util.cache import Cache
 
     design = designs.Design("small", "mac", {"block": 4}, SMALL_VERILOG)
     (task,) = flow._timing_tasks([design], tmp_path / "synth", Cache(tmp_path / "synth" / "cache"))

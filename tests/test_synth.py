@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from nvlut import golden
-from nvlut.synth import cache, designs, equiv, flows, stats, truth_table
+from nvlut.synth import designs, equiv, flows, stats, truth_table
+from nvlut.util import cache
 
 STAT_JSON = """{
    "creator": "Yosys 0.70",

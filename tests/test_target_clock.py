@@ -8,7 +8,7 @@ import pytest
 
 from nvlut.gen import cli
 from nvlut.spec.params import PIPELINE_RANGE, MacParams
-from nvlut.synth import target_clock, timing
+from nvlut.cells import target_clock, timing
 
 needs_sta = pytest.mark.skipif(timing.missing_tools() is not None,
                                reason="OSU018 Liberty or OpenSTA missing (run `make tools`)")

@@ -1,4 +1,4 @@
-"""Static timing (nvlut.synth.timing): one path timed by OpenSTA is recomputed by hand from the
+"""Static timing (nvlut.cells.timing): one path timed by OpenSTA is recomputed by hand from the
 OSU018 Liberty tables (bilinear interpolation, as the Liberty table model defines it), the parser is
 checked on a report excerpt, and the per-component attribution on a mapped design."""
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from nvlut.util import toolchain
-from nvlut.synth import netlist as netlist_mod
-from nvlut.synth import timing
+from nvlut.cells import netlist as netlist_mod
+from nvlut.cells import timing
 
 needs_sta = pytest.mark.skipif(not (toolchain.available("osu018") and toolchain.available("opensta")),
                                reason="OSU018 Liberty or OpenSTA missing (run `make tools`)")

@@ -1,7 +1,7 @@
 """The post-synthesis (gate-level) twin of a design: its OSU018 netlist plus the cell models.
 
 :func:`gate_design` maps a :class:`~nvlut.verif.design.Design`'s Verilog to OSU 0.18 um standard
-cells (:func:`nvlut.synth.netlist.osu018_netlist`, cached under ``<build>/sim/netlists``) and returns
+cells (:func:`nvlut.cells.netlist.osu018_netlist`, cached under ``<build>/sim/netlists``) and returns
 a design whose Verilog is that flat netlist followed by the library's Verilog cell models
 (``osu018_stdcells.v``, with its UDPs). Its ports, payload layout, table words and latency are those
 of the RTL design, so the same harness, vectors and golden checks apply. The tag gets ``-gate``
@@ -25,9 +25,9 @@ def check_level(level):
 
 
 def netlist_of(design):
-    """The :class:`nvlut.synth.netlist.GateNetlist` of ``design`` (cached)."""
-    from nvlut.synth.cache import Cache
-    from nvlut.synth.netlist import osu018_netlist
+    """The :class:`nvlut.cells.netlist.GateNetlist` of ``design`` (cached)."""
+    from nvlut.util.cache import Cache
+    from nvlut.cells.netlist import osu018_netlist
 
     root = build_root() / "sim" / "netlists"
     return osu018_netlist(design.verilog.encode(), root / "work" / design.tag,

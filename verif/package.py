@@ -4,7 +4,7 @@
                    [--force] [--target-mhz F [--target-flow osu018] [--synth-out DIR]]
 
 With --target-mhz F the pipeline depth is the shallowest whose OSU018 Fmax (``nvlut synth``'s
-static timing, its cache) meets F (:mod:`nvlut.synth.target_clock`); no depth meeting F is an
+static timing, its cache) meets F (:mod:`nvlut.cells.target_clock`); no depth meeting F is an
 error (exit status 2) naming the best Fmax and its path.
 
 The package is what `nvlut generate` writes beside the Verilog.
@@ -357,7 +357,7 @@ def add_arguments(parser):
                         help="write only the Verilog file, no package")
     parser.add_argument("--force", action="store_true",
                         help="replace read-only output files (their mode is kept)")
-    from nvlut.synth.target_clock import add_target_arguments
+    from nvlut.cells.target_clock import add_target_arguments
     add_target_arguments(parser)
 
 
@@ -375,7 +375,7 @@ def check_top(top):
 def run(args):
     from nvlut.gen.design_set import describe
     from nvlut.gen.generate import verilog_for
-    from nvlut.synth import target_clock
+    from nvlut.cells import target_clock
 
     params = target_clock.base_params(args)
     top = check_top(args.top)

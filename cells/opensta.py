@@ -27,7 +27,7 @@ def version():
 
 
 def run(netlist, commands, workdir, timeout=600):
-    """Run ``commands`` (Tcl text) on ``netlist`` (a :class:`nvlut.synth.netlist.GateNetlist`) in
+    """Run ``commands`` (Tcl text) on ``netlist`` (a :class:`nvlut.cells.netlist.GateNetlist`) in
     ``workdir``; return OpenSTA's standard output. Raises :class:`StaError` when ``sta`` exits
     non-zero, exceeds ``timeout`` seconds or prints ``Error:`` (the 2019 OpenSTA reports many errors,
     such as a netlist syntax error, on its output and carries on)."""

@@ -15,7 +15,7 @@ register-to-register path is reported as well.
 ``critical_ns = period - slack`` of the worst path (its arrival time plus the capture flip-flop's
 setup time, or the arrival at an output), ``fmax_mhz = 1000 / critical_ns``. Results are cached on
 the netlist text, the Liberty, the constraint script, the OpenSTA version and the component
-classification (:mod:`nvlut.synth.components`, which keys the per-component area and path delay).
+classification (:mod:`nvlut.cells.components`, which keys the per-component area and path delay).
 :func:`time_verilog` (Verilog -> netlist -> timing, both cached) is the one entry point of ``nvlut
 synth``, ``nvlut explore`` and ``nvlut generate --target-mhz``, so they report the same Fmax for the
 same design.
@@ -26,7 +26,7 @@ import pathlib
 import re
 
 from . import components, liberty, opensta
-from .cache import cache_key
+from nvlut.util.cache import cache_key
 from .netlist import component_class
 
 #: the clock at which slack is stated: 100 MHz, the clock the pipeline is meant to reach
@@ -150,7 +150,7 @@ def point_component(netlist, point):
 
 
 def path_components(netlist, path):
-    """ns of ``path`` spent in each component class of :data:`nvlut.synth.components.CLASSES`
+    """ns of ``path`` spent in each component class of :data:`nvlut.cells.components.CLASSES`
     (cell delays on the output pins; wire and port delays are 0 without a wire-load model), in
     path order."""
     class_of = components.classifier(netlist, liberty.osu018())
@@ -175,14 +175,14 @@ def _summary(netlist, path, period):
 
 
 def analyze(netlist, workdir, period=STATED_PERIOD_NS, cache=None):
-    """Time ``netlist`` (a :class:`~nvlut.synth.netlist.GateNetlist`) under :func:`constraints`.
+    """Time ``netlist`` (a :class:`~nvlut.cells.netlist.GateNetlist`) under :func:`constraints`.
 
     Returns a JSON-able dict: ``period_ns``, the worst path of all (``critical_ns``, ``fmax_mhz``,
     ``slack_ns`` at ``period``, ``start`` / ``end`` and their ``*_component``), the same for the
     worst register-to-register path under ``reg2reg``, ``path_ns`` (ns of the worst path per
-    class of :mod:`nvlut.synth.components`), ``area_um2`` (Liberty area per class) and
+    class of :mod:`nvlut.cells.components`), ``area_um2`` (Liberty area per class) and
     ``area_total_um2``.
-    Raises :class:`~nvlut.synth.opensta.StaError` when OpenSTA fails.
+    Raises :class:`~nvlut.cells.opensta.StaError` when OpenSTA fails.
     """
     from ..util import toolchain
 
@@ -212,8 +212,8 @@ def analyze(netlist, workdir, period=STATED_PERIOD_NS, cache=None):
 
 def time_verilog(verilog, workdir, cache=None, timeout=None):
     """:func:`analyze` the design ``verilog`` (bytes): mapped to OSU018 cells by
-    :func:`nvlut.synth.netlist.osu018_netlist` in ``workdir/netlist``, timed in ``workdir``; the
-    netlist and the timing are both cached in ``cache`` (a :class:`~nvlut.synth.cache.Cache`)."""
+    :func:`nvlut.cells.netlist.osu018_netlist` in ``workdir/netlist``, timed in ``workdir``; the
+    netlist and the timing are both cached in ``cache`` (a :class:`~nvlut.util.cache.Cache`)."""
     import pathlib
 
     from .netlist import osu018_netlist

@@ -5,7 +5,7 @@
 With --target-mhz F the pipeline depth is not given (--pipeline together with --target-mhz is an
 error) but chosen: the design is generated at every depth of ``PIPELINE_RANGE``, shallowest first,
 and timed on the --target-flow until one meets F; the command (:mod:`nvlut.verif.package`) writes
-that depth. The only flow is ``osu018``: ``nvlut synth``'s static timing (``synth/timing.py``:
+that depth. The only flow is ``osu018``: ``nvlut synth``'s static timing (``cells/timing.py``:
 OSU 0.18 um netlist, OpenSTA, the constraints stated there), with its cache and work directories
 under --synth-out, so a depth timed by ``nvlut synth`` (the pipeline sweep of the reference design)
 or an earlier run is not timed again. When no depth meets F, :func:`params_for` raises
@@ -53,11 +53,12 @@ def check_target(target_mhz, flow):
 
 
 def measure(params, synth_out, timeout=None):
-    """``nvlut synth``'s static timing (:func:`nvlut.synth.timing.time_verilog`) of ``params``,
+    """``nvlut synth``'s static timing (:func:`nvlut.cells.timing.time_verilog`) of ``params``,
     cached in ``synth_out/cache``, worked in ``synth_out/work/<name>/sta`` as ``nvlut synth``
     does."""
+    from nvlut.util.cache import Cache
+
     from . import timing
-    from .cache import Cache
 
     synth_out = pathlib.Path(synth_out)
     verilog, _ = verilog_for(params)
@@ -69,7 +70,7 @@ def shallowest_depth(params, target_mhz, synth_out, stream=None):
     """``(depth, measured)``: the shallowest pipeline depth of ``PIPELINE_RANGE`` whose Fmax meets
     ``target_mhz`` (None when none does) and ``{depth: timing result}`` of the depths timed, printing
     one progress line per depth to ``stream``."""
-    from .flow import TIMEOUT
+    from nvlut.util.yosys import TIMEOUT
 
     stream = sys.stdout if stream is None else stream
     measured = {}

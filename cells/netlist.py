@@ -1,11 +1,13 @@
 """Flat OSU 0.18 um gate-level netlist of a design, with cells named by component.
 
 :func:`osu018_netlist` maps a design's Verilog to the OSU018 standard cells with Yosys
-(``read.ys`` + ``netlist.ys``) and returns a :class:`GateNetlist`: plain Verilog (no escaped
-identifiers, so Icarus, Verilator and the 2019 OpenSTA read it alike) whose cell instances are named
-``<component path>__g<n>``, e.g. ``block_dot__lane3__g17`` or ``tensor_scale__g402``; cells of the
-top module (stream handshake, pipeline registers, glue) are named ``g<n>``. The top module keeps the
-design's ports unchanged, so the RTL testbenches drive the netlist as they drive the RTL.
+(``netlist.ys``; its first lines are those of ``nvlut.synth``'s ``read.ys``, so the script text, and
+with it every cached netlist's key, is what it was when the netlist flow lived in ``nvlut.synth``)
+and returns a :class:`GateNetlist`: plain Verilog (no escaped identifiers, so Icarus, Verilator and
+the 2019 OpenSTA read it alike) whose cell instances are named ``<component path>__g<n>``, e.g.
+``block_dot__lane3__g17`` or ``tensor_scale__g402``; cells of the top module (stream handshake,
+pipeline registers, glue) are named ``g<n>``. The top module keeps the design's ports unchanged, so
+the RTL testbenches drive the netlist as they drive the RTL.
 
 Constant inputs stay as literals (``1'h0`` / ``1'h1``) on cell pins: OSU018
 has no tie cells.
@@ -15,9 +17,8 @@ import dataclasses
 import json
 import re
 
-from . import yosys
-from nvlut.util import toolchain
-from .cache import cache_key
+from nvlut.util import toolchain, yosys
+from nvlut.util.cache import cache_key
 
 _ESCAPED = re.compile(r"\\(\S+)")
 _CELL = re.compile(r"^\s+([A-Z][A-Z0-9_]*)\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(", re.M)
@@ -74,15 +75,15 @@ def sanitize(verilog):
 
 def script_text():
     """The Yosys script of the netlist flow (part of the cache key)."""
-    return yosys.script("read", "netlist")
+    return yosys.script(__package__, "netlist")
 
 
 def osu018_netlist(verilog, workdir, cache=None, timeout=None):
     """Map ``verilog`` (bytes) to OSU018 cells in ``workdir``; a :class:`GateNetlist`.
 
     Raises :class:`nvlut.util.toolchain.ToolMissing` when the OSU018 library is not installed and
-    :class:`nvlut.synth.yosys.YosysError` when Yosys fails. With ``cache`` (a
-    :class:`nvlut.synth.cache.Cache`), a netlist of the same Verilog, script, Liberty and Yosys is
+    :class:`nvlut.util.yosys.YosysError` when Yosys fails. With ``cache`` (a
+    :class:`nvlut.util.cache.Cache`), a netlist of the same Verilog, script, Liberty and Yosys is
     reused.
     """
     liberty = toolchain.osu018_liberty().read_bytes()

@@ -174,7 +174,7 @@ def osu018():
 
 
 def component_areas(netlist, class_of):
-    """Area (um^2) per component class of a :class:`~nvlut.synth.netlist.GateNetlist`: the sum of
+    """Area (um^2) per component class of a :class:`~nvlut.cells.netlist.GateNetlist`: the sum of
     the OSU018 Liberty areas of its cells, keyed by ``class_of(instance)``."""
     cells = osu018().cells
     out = {}
