@@ -2,7 +2,9 @@
 
 For every design of build/verilog/manifest.json and every standalone element multiplier (lut,
 fulllut, mul per weight format), reports generic CMOS transistors, 2-input gate depth, OSU 0.18 um
-standard-cell area, iCE40 and Xilinx 7-series resources (with and without DSP48E1). Proves the
+standard-cell area, iCE40 and Xilinx 7-series resources (with and without DSP48E1); times the MAC
+designs on OSU 0.18 um cells (Fmax) and, except with --quick, measures their gate-level energy
+(``nvlut energy``'s model) for energy per MAC and power at Fmax. Proves the
 multiplier variants equal (Yosys SAT miter) and compares the fp4/fp8 multipliers with the heavily
 optimized bare truth table of the element product (lower bound). Writes build/synth/report.md,
 report.csv, report.json and PNG charts; caches results in build/synth/cache/ keyed on the Verilog,
@@ -44,6 +46,16 @@ def add_arguments(parser):
     parser.add_argument("--full", action="store_true",
                         help="place and route every MAC design (default: the reference design "
                              "and the pipeline sweep only)")
+    from nvlut.util import cli_lists
+
+    from .at_fmax import MAX_CELLS
+    parser.add_argument("--designs", type=cli_lists.words, default=None, metavar="NAMES",
+                        help="comma-separated MAC design names (of the manifest or the pipeline "
+                             "sweep): only their flows, timing, energy and place and route; no "
+                             "element multipliers, truth tables or equivalence proofs")
+    parser.add_argument("--energy-max-cells", type=int, default=MAX_CELLS, metavar="N",
+                        help="measure the gate-level energy of the timed MAC designs of at most N "
+                             f"cells (default {MAX_CELLS}; larger ones are named in the report)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,6 +119,20 @@ def _timing_tasks(design_list, out, cache):
     return tasks
 
 
+def _energy_tasks(design_list, out, max_cells, quick):
+    """Gate-level energy of each timed design (:mod:`nvlut.synth.at_fmax`); with ``quick`` a
+    record saying it was not run."""
+    from . import at_fmax
+
+    max_cells = at_fmax.MAX_CELLS if max_cells is None else max_cells
+    tasks = []
+    for design in design_list:
+        def run(design=design):
+            return at_fmax.task_result(design, out, max_cells, quick)
+        tasks.append(Task(f"{design.name} energy", run))
+    return tasks
+
+
 def _pnr_tasks(design_devices, out, cache):
     """Place and route of ``(design, device name)`` pairs (:mod:`nvlut.synth.pnr`)."""
     from nvlut.spec.params import MacParams
@@ -150,29 +176,47 @@ def _pnr_plan(macs, sweep, full):
     return plan
 
 
-def collect_tasks(manifest, out, quick, full=False):
-    """Every task of one ``nvlut synth`` run, longest first."""
+def collect_tasks(manifest, out, quick, full=False, energy_max_cells=None, names=None):
+    """Every task of one ``nvlut synth`` run, longest first; with ``names``, only the tasks of
+    those MAC designs (raises ``ValueError`` for a name that is none)."""
+    from nvlut.spec.params import MacParams
     from nvlut.util.cache import Cache
 
     from . import designs
 
+    if names is not None and quick:
+        raise ValueError("designs: not allowed with --quick (which takes the reference design)")
     cache = Cache(out / "cache")
-    weights = QUICK_WEIGHTS if quick else None
-    multipliers = designs.multiplier_designs(weights)
     macs = designs.mac_designs(manifest) if manifest.exists() else []
+    have_macs = bool(macs)
     if quick:
         macs = macs[:1]
-    sweep = [] if quick else designs.pipeline_sweep({d.name for d in macs})
-    tables = [] if quick else designs.truth_table_designs()
+    # the sweep's depths that the manifest lacks; with names, also those not selected
+    skip = {d.name for d in macs}
+    if names is not None:
+        known = [d.name for d in macs]
+        known += [n for n in (MacParams(**p).name for p in designs.sweep_params()) if n not in skip]
+        for name in names:
+            if name not in known:
+                raise ValueError(f"designs: {name!r} is not a MAC design of {manifest} or the "
+                                 f"pipeline sweep; choose from {', '.join(known)}")
+        macs = [d for d in macs if d.name in names]
+        skip |= set(known) - set(names)
+    sweep = [] if quick else designs.pipeline_sweep(skip)
+    only_macs = names is not None
+    multipliers = [] if only_macs else designs.multiplier_designs(QUICK_WEIGHTS if quick else None)
+    tables = [] if quick or only_macs else designs.truth_table_designs()
     tasks = [] if quick else _pnr_tasks(_pnr_plan(macs, sweep, full), out, cache)
     tasks += _design_tasks(macs, DESIGN_FLOWS, out, cache)
     tasks += _timing_tasks(macs + sweep, out, cache)
-    tasks += _equiv_tasks(QUICK_WEIGHTS if quick else EQUIV_WEIGHTS, out, cache)
+    tasks += _energy_tasks(macs + sweep, out, energy_max_cells, quick)
+    if not only_macs:
+        tasks += _equiv_tasks(QUICK_WEIGHTS if quick else EQUIV_WEIGHTS, out, cache)
     tasks += _design_tasks(multipliers + tables, DESIGN_FLOWS, out, cache)
     if not quick:
         bounded = [d for d in multipliers + tables if d.params["weights"] in LOWER_BOUND_WEIGHTS]
         tasks += _design_tasks(bounded, ("lower_bound",), out, cache)
-    return tasks, bool(macs)
+    return tasks, have_macs
 
 
 def run_tasks(tasks, jobs, stream=sys.stdout, scheduler=None):
@@ -206,8 +250,11 @@ def _status(result):
     done = "cached" if result["cached"] else f"{result['seconds']} s"
     figures = [f"{name} {m['fmax_mhz']} MHz" for name, m in result["targets"].items()
                if isinstance(m, dict) and "fmax_mhz" in m]
-    figures += [f"{name}: {m.get('missing') or m.get('error')}"
-                for name, m in result["targets"].items() if "missing" in m or "error" in m]
+    figures += [f"{m['dynamic_pj_per_mac']:.3g} pJ/MAC dynamic, {m['leakage_mw']:.3g} mW leakage"
+                for m in result["targets"].values() if "dynamic_pj_per_mac" in m]
+    figures += [f"{name}: {m.get('missing') or m.get('error') or 'not measured: ' + m['not_measured']}"
+                for name, m in result["targets"].items()
+                if "missing" in m or "error" in m or "not_measured" in m]
     return done + (f" ({'; '.join(figures)})" if figures else "")
 
 
@@ -220,7 +267,11 @@ def run(args):
     executor.check(args.jobs, args.scheduler)
     from nvlut.util.files import check_output_dir
     check_output_dir(args.out, "--out")
-    tasks, have_macs = collect_tasks(args.manifest, args.out, args.quick, args.full)
+    if args.energy_max_cells < 0:
+        raise ValueError(f"energy-max-cells: {args.energy_max_cells} is not allowed; use an "
+                         "integer >= 0")
+    tasks, have_macs = collect_tasks(args.manifest, args.out, args.quick, args.full,
+                                     args.energy_max_cells, args.designs)
     if not have_macs:
         print(f"nvlut synth: {args.manifest} not found; run `nvlut verilog` (make verilog) for the "
               "MAC designs. Synthesizing the element multipliers only.", flush=True)

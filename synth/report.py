@@ -24,7 +24,7 @@ PAPER_CLAIMS = (
 
 VARIANT_ORDER = ("lut", "fulllut", "mul", "truth_table")
 TARGETS = ("cmos", "depth", "osu018", "ice40", "xilinx", "xilinx_nodsp", "lower_bound", "sta",
-           "sta_components", "ice40_hx8k", "ecp5_25f", "ecp5_45f")
+           "sta_components", "energy", "energy_at_fmax", "ice40_hx8k", "ecp5_25f", "ecp5_45f")
 
 # (target, metric, column title) of the side-by-side tables
 MULTIPLIER_COLUMNS = (
@@ -70,7 +70,10 @@ AREA = ("cmos", "transistors_logic")
 # records
 
 def records_from_results(results):
-    """Flatten run results into ``(records, equivalences)``, both sorted."""
+    """Flatten run results into ``(records, equivalences)``, both sorted; energy per MAC and power
+    at Fmax (target ``energy_at_fmax``) are derived from targets ``sta`` and ``energy``."""
+    from .at_fmax import derived_records
+
     records, equivalences = [], []
     for r in results:
         if "equivalence" in r:
@@ -83,6 +86,7 @@ def records_from_results(results):
             for metric, value in metrics.items():
                 records.append({"design": d.name, "kind": d.kind, "params": d.params,
                                 "target": target, "metric": metric, "value": value})
+    records += derived_records(records)
     records.sort(key=lambda x: (x["kind"], x["design"], TARGETS.index(x["target"]), x["metric"]))
     # designs of the pipeline sweep that are not in the manifest come as kind `mac_sweep`
     equivalences.sort(key=lambda x: (x["gold"], x["gate"]))
@@ -281,10 +285,10 @@ def _paper_section(t):
               "the paper's reduced table; ratios above 1 mean `lut` is smaller. Our tables are "
               "constant (ROM) logic synthesized by Yosys/ABC to generic gates, not SRAM arrays laid "
               "out in a memory compiler; the paper's figures come from its own technology and table "
-              "organisation, so only the direction and rough size of the ratio compare. We measure "
-              "no energy: the 26.85x / 22.85x figures depend on ECC-protected tables operated at "
-              "scaled voltage, which this flow does not model (ECC area overheads are listed "
-              "above once ECC configurations exist).", ""]
+              "organisation, so only the direction and rough size of the ratio compare. The energy "
+              "figures above are at nominal voltage only: the 26.85x / 22.85x figures depend on "
+              "ECC-protected tables operated at scaled voltage, which `nvlut energy` models "
+              "(build/energy/report.md); ECC area overheads are listed above.", ""]
     return lines
 
 
@@ -308,7 +312,7 @@ def markdown(records, equivalences):
     if missing_library_note():
         lines += [f"**{missing_library_note()}**", ""]
     for section in (_multiplier_section(t), _lower_bound_section(t), _equivalence_section(
-            equivalences), _mac_section(t), rt.timing_section(t),
+            equivalences), _mac_section(t), rt.timing_section(t), rt.energy_section(t),
             rt.pnr_section(t), rt.pipeline_section(t),
             _paper_section(t)):
         lines += section

@@ -1,8 +1,10 @@
-"""Timing, place-and-route and pipeline-depth sections of the synthesis report, and the
-pipeline chart. They read the records of ``nvlut.synth.report`` (targets ``sta``,
-``sta_components`` and one per FPGA device of ``nvlut.synth.pnr``)."""
+"""Timing, energy-at-Fmax, place-and-route and pipeline-depth sections of the synthesis report,
+and the pipeline chart. They read the records of ``nvlut.synth.report`` (targets ``sta``,
+``sta_components``, ``energy``, ``energy_at_fmax`` and one per FPGA device of
+``nvlut.synth.pnr``)."""
 
 from nvlut.util.report import fmt_count as fmt
+from nvlut.util.report import fmt_sig
 from nvlut.util.report import markdown_table as md_table
 from nvlut.util.report import pyplot
 
@@ -71,8 +73,8 @@ def timing_section(t):
         f"{timing.STATED_PERIOD_NS:g} ns ({1000 / timing.STATED_PERIOD_NS:g} MHz) clock; "
         "B x Fmax = element MACs per second (one block per cycle). Area: sum of the Liberty cell "
         "areas of this per-component netlist (a little above the flat `osu018` figures of the "
-        "MAC table, which optimise across components). Energy per MAC and power at Fmax: "
-        "`nvlut energy` (not part of this report yet).", ""]
+        "MAC table, which optimise across components). Energy per MAC and power at Fmax: next "
+        "section.", ""]
     rows = []
     for name, p in designs:
         v = lambda m: t.value(name, "sta", m)  # noqa: E731
@@ -101,6 +103,61 @@ def timing_section(t):
             else f"{100 * area.get(b, 0) / total:.0f}%" for b in CELL_CLASSES])
     lines += md_table(["design", *CELL_CLASSES], rows)
     lines.append("")
+    return lines
+
+
+def energy_section(t):
+    """Energy per element MAC and power at Fmax of every design with an ``energy`` record (the
+    timed MAC designs): measured figures, or the reason a design was not measured."""
+    designs = [(n, p) for k in ("mac", "mac_sweep") for n, p in t.of_kind(k)
+               if any(t.value(n, "energy", m) is not None
+                      for m in ("dynamic_pj_per_mac", "not_measured"))]
+    lines = ["## Energy per MAC and power at Fmax (OSU 0.18 um, gate level)", ""]
+    if not designs:
+        return lines + ["No MAC design in this run (no manifest: run `make verilog`).", ""]
+    measured = [n for n, _ in designs if t.value(n, "energy", "dynamic_pj_per_mac") is not None]
+    first = measured[0] if measured else None
+    workload = (f"workload `{t.value(first, 'energy', 'workload')}` "
+                f"({t.value(first, 'energy', 'dot_products')} dot products of random fp4 codes)"
+                if first else "workload `random`")
+    volts = f"{t.value(first, 'energy', 'voltage_v'):g} V" if first else "1.8 V"
+    stated = f"{t.value(first, 'energy', 'stated_period_ns'):g} ns" if first else "10 ns"
+    lines += [
+        "Source: the `nvlut energy` model (`nvlut.energy`, docs/energy.md; every assumption in "
+        "`energy/assumptions.toml`, printed in full by build/energy/report.md), the same cached "
+        "gate-level measurement `nvlut energy` and `nvlut explore` make: each design's OSU018 "
+        "netlist (`cells/netlist.ys`, the netlist timed above) simulated on Icarus with zero cell "
+        f"delays on {workload}, every output checked bit for bit against `nvlut.golden`, every "
+        "net's transitions priced with the Liberty tables; everything at the library's nominal "
+        f"{volts} (no voltage scaling here). Dynamic = switching + internal + clock energy per "
+        "element MAC (per transition, so independent of the clock in this zero-delay model); "
+        "leakage = the cells' Liberty `cell_leakage_power`. At Fmax, leakage is re-evaluated "
+        f"at the design's own cycle time 1/Fmax, not at the energy report's stated {stated} "
+        "clock: pJ/MAC at Fmax = dynamic + leakage x (1/Fmax) / B, and power at Fmax = pJ/MAC "
+        "at Fmax x B x Fmax = dynamic x B x Fmax + leakage, at full throughput (one block of B "
+        "elements per cycle, the B x Fmax above). Glitches are not simulated and wires are "
+        "free (no wire-load model), so the dynamic figures are lower bounds.", ""]
+    rows, reasons = [], []
+    for name, p in designs:
+        e = lambda m: t.value(name, "energy", m)  # noqa: E731
+        fmax, gmacs = t.value(name, "sta", "fmax_mhz"), t.value(name, "sta", "gmacs")
+        head = [f"`{name}`", fmt(fmax) if fmax is not None else "no Fmax", fmt(gmacs)]
+        if e("dynamic_pj_per_mac") is None:
+            rows.append(head + ["-"] + ["not measured"] * 4)
+            reasons.append(f"- `{name}`: not measured: {e('not_measured')}")
+            continue
+        at = lambda m: t.value(name, "energy_at_fmax", m)  # noqa: E731
+        rows.append(head + [fmt(e("cells")), fmt_sig(e("dynamic_pj_per_mac"), 4),
+                            fmt_sig(e("leakage_mw"), 3),
+                            fmt_sig(at("pj_per_mac"), 4) if at("pj_per_mac") is not None
+                            else "no Fmax",
+                            fmt_sig(at("power_mw"), 4) if at("power_mw") is not None
+                            else "no Fmax"])
+    lines += md_table(["design", "Fmax MHz", "B x Fmax GMAC/s", "cells", "dynamic pJ/MAC",
+                       "leakage mW", "pJ/MAC at Fmax", "power at Fmax mW"], rows)
+    lines.append("")
+    if reasons:
+        lines += ["Not measured:", ""] + reasons + [""]
     return lines
 
 

@@ -1,0 +1,40 @@
+"""Energy per MAC and power of a design at a clock of its own (``nvlut synth``: at its Fmax).
+
+A nominal measurement (:func:`nvlut.energy.nominal_measurement`) gives, per dot product and
+component class, the dynamic energy (kinds ``switching``, ``internal``, ``clock``: per transition or
+per clock edge, independent of the clock period in this zero-delay model) and the leakage energy
+over the simulation window at the assumptions file's stated clock (``clock_period_ns``, 10 ns: not
+a timing result). :func:`split` separates the two: dynamic energy per element MAC and leakage power
+``P_leak = E_leak(window) / (cycles x stated period)``. :func:`at_clock` re-evaluates leakage at a
+clock ``f`` instead of the stated one, at full throughput (one block of ``B`` elements per cycle,
+the ``B x Fmax`` of the timing table):
+
+    E_MAC(f) = E_dyn + P_leak / (B x f)
+    P(f)     = E_MAC(f) x B x f  =  E_dyn x B x f + P_leak
+
+Everything at the library's nominal voltage (1.8 V), nothing voltage-scaled.
+"""
+
+from .power import KINDS
+
+DYNAMIC = tuple(k for k in KINDS if k != "leakage")
+
+
+def split(measurement, stated_period_ns):
+    """``(dynamic pJ per element MAC, leakage power in W)`` of a nominal ``measurement`` whose
+    leakage energy was charged at ``stated_period_ns`` per cycle."""
+    e = measurement["energy_pj"]
+    per_mac = measurement["elements_per_dot"]
+    dynamic = sum(kinds[k] for kinds in e.values() for k in DYNAMIC) / per_mac
+    leak_pj = sum(kinds["leakage"] for kinds in e.values()) * measurement["n"]
+    leakage_w = leak_pj * 1e-12 / (measurement["cycles"] * stated_period_ns * 1e-9)
+    return dynamic, leakage_w
+
+
+def at_clock(dynamic_pj_per_mac, leakage_w, block, clock_mhz):
+    """``{"pj_per_mac", "power_mw"}`` at ``clock_mhz`` with ``block`` element MACs per cycle."""
+    if not clock_mhz > 0 or block < 1:
+        raise ValueError(f"clock_mhz: {clock_mhz} / block: {block}; need a clock > 0 and B >= 1")
+    macs_per_s = block * clock_mhz * 1e6
+    pj_per_mac = dynamic_pj_per_mac + leakage_w / macs_per_s * 1e12
+    return {"pj_per_mac": pj_per_mac, "power_mw": pj_per_mac * 1e-12 * macs_per_s * 1e3}

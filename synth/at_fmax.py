@@ -1,0 +1,106 @@
+"""Energy per MAC and power at Fmax of the MAC designs ``nvlut synth`` times.
+
+:func:`measure` is one design's energy task: the gate-level measurement of ``nvlut energy``
+(:func:`nvlut.energy.nominal_measurement`: OSU018 netlist simulated on Icarus, outputs checked bit
+for bit against nvlut.golden, per-net toggles priced with the Liberty tables) on the ``random``
+workload at the nominal 1.8 V, cached under ``<out>/work/<design>/energy/cache``, split into dynamic
+energy per element MAC and leakage power (:func:`nvlut.energy.at_clock.split`). It returns target
+``energy``; a design it does not measure gets ``not_measured`` with the reason instead (tools
+missing, not fp4 weights, more than ``max_cells`` cells, ``--quick``), never a silent gap.
+:func:`derived_records` combines each design's ``energy`` and ``sta`` targets into target
+``energy_at_fmax`` (:func:`nvlut.energy.at_clock.at_clock` at the design's Fmax).
+"""
+
+import pathlib
+import time
+
+#: Designs with more gate-level cells than this get no energy figure from ``nvlut synth``
+#: (``--energy-max-cells`` raises the bound). Icarus time grows with the cell count: measured on the
+#: shared 2-core machine (load 3-4), netlist mapping plus simulation of the 120 dot products,
+#: 34 s for B=4 (11,019 cells), 45 s for the reference design (14,030 cells); the writable
+#: full-product tables (74,745 and ~107k cells) took 1.5 to 3 minutes each unloaded and 14+ min
+#: under load (docs/energy.md), so they would more than double the energy part of ``make synth``.
+#: ``nvlut energy`` measures those two in its default run.
+MAX_CELLS = 50_000
+#: the workload of the synth report's energy figures
+WORKLOAD = "random"
+QUICK = "not run in --quick (run `nvlut synth` without --quick)"
+
+
+def missing_tools():
+    """Why gate-level energy cannot be measured here, or None."""
+    from nvlut.util import toolchain
+
+    missing = [t for t in ("osu018", "icarus") if not toolchain.available(t)]
+    return f"{', '.join(missing)} missing (make tools; install iverilog)" if missing else None
+
+
+def not_measured(reason):
+    return {"energy": {"not_measured": reason}}
+
+
+def measure(design, out, max_cells=MAX_CELLS):
+    """Target ``energy`` of a MAC ``design`` (:class:`nvlut.synth.designs.Design`):
+    ``dynamic_pj_per_mac``, ``leakage_mw``, ``cells``, ``dot_products``, ``voltage_v`` and
+    ``stated_period_ns`` (the clock of the energy report's leakage), or ``not_measured``."""
+    from nvlut.energy import at_clock, measure as energy_measure, nominal_measurement, voltage
+    from nvlut.spec.params import MacParams
+    from nvlut.verif.design import design_for
+    from nvlut.verif.gate import netlist_of
+
+    missing = missing_tools()
+    if missing:
+        return not_measured(missing)
+    params = MacParams(**design.params)
+    if params.weights != "fp4":
+        return not_measured(f"{params.weights} weights: the synthetic workloads of nvlut energy "
+                            "are written for fp4 weights")
+    generated = design_for(params)
+    if generated.verilog != design.verilog:
+        return not_measured("the manifest's Verilog is not the generator's (stale build/verilog: "
+                            "run `make verilog`)")
+    cells = len(netlist_of(generated).cells)
+    if cells > max_cells:
+        return not_measured(f"{cells:,} cells > {max_cells:,}, the bound that keeps Icarus "
+                            "(minutes per design at this size) out of `make synth`; "
+                            f"`nvlut synth --energy-max-cells {cells}` measures it")
+    m = nominal_measurement(params, pathlib.Path(out) / "work" / design.name / "energy")
+    period = energy_measure.conditions().period_ns
+    dynamic, leakage_w = at_clock.split(m, period)
+    return {"energy": {"dynamic_pj_per_mac": dynamic, "leakage_mw": leakage_w * 1e3,
+                       "cells": cells, "dot_products": m["n"], "workload": m["workload"],
+                       "voltage_v": voltage.assumptions()["library"]["nominal_voltage_v"],
+                       "stated_period_ns": period}}
+
+
+def task_result(design, out, max_cells=MAX_CELLS, quick=False):
+    """A run result of the synth flow (``design``, ``flow``, ``cached``, ``seconds``,
+    ``targets``) for :func:`measure`; ``cached`` when no new measurement was written."""
+    if quick:
+        return {"design": design, "flow": "energy", "cached": True, "seconds": 0,
+                "targets": not_measured(QUICK)}
+    cache = pathlib.Path(out) / "work" / design.name / "energy" / "cache"
+    before = set(cache.glob("*.json"))
+    start = time.monotonic()
+    targets = measure(design, out, max_cells)
+    return {"design": design, "flow": "energy", "cached": set(cache.glob("*.json")) <= before,
+            "seconds": round(time.monotonic() - start, 1), "targets": targets}
+
+
+def derived_records(records):
+    """Target ``energy_at_fmax`` records (``pj_per_mac``, ``power_mw``) of every design whose
+    records hold both an Fmax (target ``sta``) and a dynamic energy (target ``energy``)."""
+    from nvlut.energy.at_clock import at_clock
+
+    values = {(r["design"], r["target"], r["metric"]): r for r in records}
+    out = []
+    for (name, target, metric), r in values.items():
+        if (target, metric) != ("energy", "dynamic_pj_per_mac"):
+            continue
+        fmax = values.get((name, "sta", "fmax_mhz"))
+        leak = values.get((name, "energy", "leakage_mw"))
+        if fmax is None or leak is None:
+            continue
+        v = at_clock(r["value"], leak["value"] * 1e-3, r["params"]["block"], fmax["value"])
+        out += [dict(r, target="energy_at_fmax", metric=k, value=v[k]) for k in sorted(v)]
+    return out
