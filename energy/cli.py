@@ -58,7 +58,7 @@ def _measure_job(args):
 
 def run(args):
     from nvlut.util import toolchain
-    from nvlut.util.files import write_if_changed
+    from nvlut.util.files import check_output_dir, write_if_changed
 
     from . import designs as designs_mod, missing_tools, modes, report, voltage, workloads
 
@@ -86,8 +86,7 @@ def run(args):
     n = args.vectors or a["workloads"]["vectors"]
     seeds = args.seeds or a["modes"]["fault_seeds"]
     out = args.out
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"out: {out} exists and is not a directory")
+    check_output_dir(out, "--out")
 
     missing = missing_tools()
     if missing:

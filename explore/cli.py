@@ -16,7 +16,6 @@ Dask cluster (--scheduler); see docs/explore.md and docs/scale-out.md.
 
 import concurrent.futures
 import json
-import os
 import pathlib
 
 from nvlut.util import executor
@@ -93,8 +92,8 @@ def _workload(args):
                              "use an integer >= 1")
     if args.fault_trials < 1:
         raise ValueError(f"fault-trials: {args.fault_trials} is not allowed; use >= 1")
-    if os.path.exists(args.out) and not os.path.isdir(args.out):
-        raise ValueError(f"out: {args.out} exists and is not a directory")
+    from nvlut.util.files import check_output_dir
+    check_output_dir(args.out, "--out")
     return Workload(steps=steps, sim=args.sim, verify_n=args.verify_n, seed=args.seed,
                     models=models, quick_training=args.quick_training,
                     exact_samples=args.exact_samples, fault_trials=args.fault_trials,

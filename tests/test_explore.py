@@ -93,10 +93,20 @@ def test_bad_input_exits_2_before_work(argv, message, capsys, tmp_path):
     assert not (tmp_path / "x").exists()
 
 
-def test_out_must_be_a_directory(capsys, tmp_path):
+@pytest.mark.parametrize("command", ["explore", "energy"])
+def test_out_must_be_a_writable_directory(command, capsys, tmp_path):
+    """--out of explore and energy is checked by nvlut.util.files.check_output_dir: a file, a path
+    below a file and an unwritable parent are refused (exit 2) before any work."""
     (tmp_path / "file").write_text("")
-    code, err = run_cli(["explore", "--out", str(tmp_path / "file")], capsys)
-    assert code == 2 and "is not a directory" in err
+    code, err = run_cli([command, "--out", str(tmp_path / "file")], capsys)
+    assert code == 2 and "--out: " in err and "is a file, not a directory" in err
+    code, err = run_cli([command, "--out", str(tmp_path / "file" / "below")], capsys)
+    assert code == 2 and "is a file, not a directory" in err and "cannot create" in err
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    code, err = run_cli([command, "--out", str(locked / "out")], capsys)
+    assert code == 2 and "is not writable" in err
+    assert not (locked / "out").exists()
 
 
 def test_bad_space_file_key(capsys, tmp_path):
