@@ -32,9 +32,12 @@ def split(measurement, stated_period_ns):
 
 
 def at_clock(dynamic_pj_per_mac, leakage_w, block, clock_mhz):
-    """``{"pj_per_mac", "power_mw"}`` at ``clock_mhz`` with ``block`` element MACs per cycle."""
+    """``{"pj_per_mac", "leakage_pj_per_mac", "power_mw"}`` at ``clock_mhz`` with ``block``
+    element MACs per cycle (``leakage_pj_per_mac``: the leakage term of ``pj_per_mac``)."""
     if not clock_mhz > 0 or block < 1:
         raise ValueError(f"clock_mhz: {clock_mhz} / block: {block}; need a clock > 0 and B >= 1")
     macs_per_s = block * clock_mhz * 1e6
-    pj_per_mac = dynamic_pj_per_mac + leakage_w / macs_per_s * 1e12
-    return {"pj_per_mac": pj_per_mac, "power_mw": pj_per_mac * 1e-12 * macs_per_s * 1e3}
+    leakage_pj = leakage_w / macs_per_s * 1e12
+    pj_per_mac = dynamic_pj_per_mac + leakage_pj
+    return {"pj_per_mac": pj_per_mac, "leakage_pj_per_mac": leakage_pj,
+            "power_mw": pj_per_mac * 1e-12 * macs_per_s * 1e3}

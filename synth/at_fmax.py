@@ -88,7 +88,8 @@ def task_result(design, out, max_cells=MAX_CELLS, quick=False):
 
 
 def derived_records(records):
-    """Target ``energy_at_fmax`` records (``pj_per_mac``, ``power_mw``) of every design whose
+    """Target ``energy_at_fmax`` records (``pj_per_mac``, ``leakage_pj_per_mac``, ``power_mw``) of
+    every design whose
     records hold both an Fmax (target ``sta``) and a dynamic energy (target ``energy``)."""
     from nvlut.energy.at_clock import at_clock
 

@@ -143,18 +143,18 @@ def energy_section(t):
         fmax, gmacs = t.value(name, "sta", "fmax_mhz"), t.value(name, "sta", "gmacs")
         head = [f"`{name}`", fmt(fmax) if fmax is not None else "no Fmax", fmt(gmacs)]
         if e("dynamic_pj_per_mac") is None:
-            rows.append(head + ["-"] + ["not measured"] * 4)
+            rows.append(head + ["-"] + ["not measured"] * 5)
             reasons.append(f"- `{name}`: not measured: {e('not_measured')}")
             continue
         at = lambda m: t.value(name, "energy_at_fmax", m)  # noqa: E731
         rows.append(head + [fmt(e("cells")), fmt_sig(e("dynamic_pj_per_mac"), 4),
-                            fmt_sig(e("leakage_mw"), 3),
-                            fmt_sig(at("pj_per_mac"), 4) if at("pj_per_mac") is not None
-                            else "no Fmax",
-                            fmt_sig(at("power_mw"), 4) if at("power_mw") is not None
-                            else "no Fmax"])
+                            fmt_sig(e("leakage_mw"), 3)]
+                    + [fmt_sig(at(m), 3 if m.startswith("leakage") else 4)
+                       if at(m) is not None else "no Fmax"
+                       for m in ("leakage_pj_per_mac", "pj_per_mac", "power_mw")])
     lines += md_table(["design", "Fmax MHz", "B x Fmax GMAC/s", "cells", "dynamic pJ/MAC",
-                       "leakage mW", "pJ/MAC at Fmax", "power at Fmax mW"], rows)
+                       "leakage mW", "leakage pJ/MAC at Fmax", "pJ/MAC at Fmax",
+                       "power at Fmax mW"], rows)
     lines.append("")
     if reasons:
         lines += ["Not measured:", ""] + reasons + [""]

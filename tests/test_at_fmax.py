@@ -63,6 +63,7 @@ def test_at_clock_from_the_kinds():
     cycle_s = 1 / (f_mhz * 1e6)
     e_mac = dynamic + leak_w * cycle_s / block * 1e12
     assert r["pj_per_mac"] == pytest.approx(e_mac, rel=1e-12)
+    assert r["leakage_pj_per_mac"] == pytest.approx(e_mac - dynamic, rel=1e-9)
     assert r["power_mw"] == pytest.approx(e_mac * 1e-12 * block * f_mhz * 1e6 * 1e3, rel=1e-12)
     assert r["power_mw"] == pytest.approx(dynamic * 1e-12 * block * f_mhz * 1e9
                                           + leak_w * 1e3, rel=1e-12)
@@ -106,8 +107,10 @@ def test_synth_energy_is_nvlut_energys_figure(tmp_path):
     e_mac = e["dynamic_pj_per_mac"] + leak_w / macs_per_s * 1e12
     assert at["pj_per_mac"] == pytest.approx(e_mac, rel=1e-9)
     assert at["power_mw"] == pytest.approx(e_mac * 1e-12 * macs_per_s * 1e3, rel=1e-9)
+    assert at["leakage_pj_per_mac"] == pytest.approx(leak_w / macs_per_s * 1e12, rel=1e-9)
     md = _energy_section(report.markdown(records, []))
-    for column in ("dynamic pJ/MAC", "leakage mW", "pJ/MAC at Fmax", "power at Fmax mW"):
+    for column in ("dynamic pJ/MAC", "leakage mW", "leakage pJ/MAC at Fmax", "pJ/MAC at Fmax",
+                   "power at Fmax mW"):
         assert column in md
     assert "energy/assumptions.toml" in md and "1/Fmax" in md and "1.8 V" in md
     row = next(line for line in md.splitlines() if line.startswith(f"| `{design.name}`"))
@@ -135,7 +138,7 @@ def test_a_design_not_measured_says_why(tmp_path, monkeypatch):
     assert not [r for r in records if r["target"] == "energy_at_fmax"]
     md = _energy_section(report.markdown(records, []))
     row = next(line for line in md.splitlines() if line.startswith(f"| `{small.name}`"))
-    assert row.count("not measured") == 4
+    assert row.count("not measured") == 5
     for d, reason in zip((small, fp8), reasons):
         assert f"- `{d.name}`: not measured: {reason}" in md
 
