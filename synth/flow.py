@@ -252,7 +252,8 @@ def _status(result):
                if isinstance(m, dict) and "fmax_mhz" in m]
     figures += [f"{m['dynamic_pj_per_mac']:.3g} pJ/MAC dynamic, {m['leakage_mw']:.3g} mW leakage"
                 for m in result["targets"].values() if "dynamic_pj_per_mac" in m]
-    figures += [f"{name}: {m.get('missing') or m.get('error') or 'not measured: ' + m['not_measured']}"
+    figures += [f"{name}: " + (m.get("missing") or m.get("error")
+                               or "not measured: " + m["not_measured"])
                 for name, m in result["targets"].items()
                 if "missing" in m or "error" in m or "not_measured" in m]
     return done + (f" ({'; '.join(figures)})" if figures else "")

@@ -76,7 +76,8 @@ def wrapped_verilog(params, top="wrapped"):
 
 def synth_script(device, top="wrapped"):
     """The Yosys script: read, LUT-mapping settings of ``lutmap.ys``, the device's synth, JSON."""
-    return (f"read_verilog design.v\nhierarchy -check -top {top}\n" + yosys.script(__package__, "lutmap")
+    return (f"read_verilog design.v\nhierarchy -check -top {top}\n"
+            + yosys.script(__package__, "lutmap")
             + f"{device.synth} -top {top} -json netlist.json\n")
 
 

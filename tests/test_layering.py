@@ -5,8 +5,9 @@
 ``spec`` and ``util`` import nothing else from nvlut (not even each other); ``golden`` and ``hdl``
 take only from them (``hdl`` never imports ``golden``); the packages of the fourth layer may use
 each other but without a cycle of any length (``synth`` uses ``energy``, which uses ``verif`` and
-``cells``; so ``cells``, ``verif`` and ``energy`` may never import ``synth``); nothing imports the command line (``nvlut.gen.cli``). Imports inside
-functions count as much as those at the top of a module.
+``cells``; so ``cells``, ``verif`` and ``energy`` may never import ``synth``); nothing imports the
+command line (``nvlut.gen.cli``). Imports inside functions count as much as those at the top of a
+module.
 """
 
 import pathlib
