@@ -155,3 +155,15 @@ def test_synth_bad_input(tmp_path, capsys, argv, message):
               str(tmp_path / "out"), *argv])
     assert exc.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_designs_restricts_the_run_to_those_macs(tmp_path):
+    """--designs: only the named MAC's tasks (timing, energy, its place and route), no element
+    multipliers, truth tables or equivalence proofs; a sweep depth is generated only if named."""
+    from nvlut.synth import flow
+
+    depth2 = dataclasses.replace(MacParams(), pipeline=2).name
+    tasks, _ = flow.collect_tasks(tmp_path / "no-manifest.json", tmp_path, quick=False,
+                                  names=[depth2])
+    assert sorted(t.label for t in tasks) == [f"{depth2} {x}" for x in ("energy", "ice40_hx8k",
+                                                                        "sta")]
