@@ -6,7 +6,8 @@ per MAC and power at each design's Fmax (:mod:`nvlut.energy.at_clock`); :func:`m
 says what they need that is not installed.
 """
 
-#: what a gate-level energy measurement needs: the OSU018 cells (Liberty + Verilog models) and Icarus
+#: what a gate-level energy measurement needs: the OSU018 cells (Liberty + Verilog models) and
+#: Icarus
 TOOLS = ("osu018", "icarus")
 
 

@@ -22,11 +22,12 @@ DYNAMIC = tuple(k for k in KINDS if k != "leakage")
 
 def split(measurement, stated_period_ns):
     """``(dynamic pJ per element MAC, leakage power in W)`` of a nominal ``measurement`` whose
-    leakage energy was charged at ``stated_period_ns`` per cycle."""
-    e = measurement["energy_pj"]
+    leakage energy was charged at ``stated_period_ns`` per cycle. Summed in sorted class order, so
+    a fresh measurement and its cached copy (JSON with sorted keys) give the same bits."""
+    e = [measurement["energy_pj"][c] for c in sorted(measurement["energy_pj"])]
     per_mac = measurement["elements_per_dot"]
-    dynamic = sum(kinds[k] for kinds in e.values() for k in DYNAMIC) / per_mac
-    leak_pj = sum(kinds["leakage"] for kinds in e.values()) * measurement["n"]
+    dynamic = sum(kinds[k] for kinds in e for k in DYNAMIC) / per_mac
+    leak_pj = sum(kinds["leakage"] for kinds in e) * measurement["n"]
     leakage_w = leak_pj * 1e-12 / (measurement["cycles"] * stated_period_ns * 1e-9)
     return dynamic, leakage_w
 

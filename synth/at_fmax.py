@@ -3,7 +3,9 @@
 :func:`measure` is one design's energy task: the gate-level measurement of ``nvlut energy``
 (:func:`nvlut.energy.nominal_measurement`: OSU018 netlist simulated on Icarus, outputs checked bit
 for bit against nvlut.golden, per-net toggles priced with the Liberty tables) on the ``random``
-workload at the nominal 1.8 V, cached under ``<out>/work/<design>/energy/cache``, split into dynamic
+workload at the nominal 1.8 V, simulated under ``<out>/work/<design>/energy`` and cached in the
+energy cache that ``nvlut energy`` and ``nvlut explore`` share (default ``build/energy/cache``, so a
+design ``make energy`` measured is not simulated again), split into dynamic
 energy per element MAC and leakage power (:func:`nvlut.energy.at_clock.split`). It returns target
 ``energy``; a design it does not measure gets ``not_measured`` with the reason instead (tools
 missing, not fp4 weights, more than ``max_cells`` cells, ``--quick``), never a silent gap.
@@ -22,35 +24,29 @@ import time
 #: under load (docs/energy.md), so they would more than double the energy part of ``make synth``.
 #: ``nvlut energy`` measures those two in its default run.
 MAX_CELLS = 50_000
-#: the workload of the synth report's energy figures
-WORKLOAD = "random"
+#: ``nvlut energy``'s result cache, shared with ``nvlut explore`` (``--energy-cache``)
+DEFAULT_CACHE = pathlib.Path("build/energy/cache")
 QUICK = "not run in --quick (run `nvlut synth` without --quick)"
-
-
-def missing_tools():
-    """Why gate-level energy cannot be measured here, or None."""
-    from nvlut.util import toolchain
-
-    missing = [t for t in ("osu018", "icarus") if not toolchain.available(t)]
-    return f"{', '.join(missing)} missing (make tools; install iverilog)" if missing else None
 
 
 def not_measured(reason):
     return {"energy": {"not_measured": reason}}
 
 
-def measure(design, out, max_cells=MAX_CELLS):
+def measure(design, out, max_cells=MAX_CELLS, cache_dir=DEFAULT_CACHE):
     """Target ``energy`` of a MAC ``design`` (:class:`nvlut.synth.designs.Design`):
-    ``dynamic_pj_per_mac``, ``leakage_mw``, ``cells``, ``dot_products``, ``voltage_v`` and
-    ``stated_period_ns`` (the clock of the energy report's leakage), or ``not_measured``."""
-    from nvlut.energy import at_clock, measure as energy_measure, nominal_measurement, voltage
+    ``dynamic_pj_per_mac``, ``leakage_mw``, ``cells``, ``dot_products``, ``workload``,
+    ``voltage_v`` and ``stated_period_ns`` (the clock of the energy report's leakage), or
+    ``not_measured``."""
+    from nvlut.energy import (at_clock, measure as energy_measure, missing_tools,
+                              nominal_measurement, voltage)
     from nvlut.spec.params import MacParams
     from nvlut.verif.design import design_for
     from nvlut.verif.gate import netlist_of
 
     missing = missing_tools()
     if missing:
-        return not_measured(missing)
+        return not_measured(f"{', '.join(missing)} missing (make tools; install iverilog)")
     params = MacParams(**design.params)
     if params.weights != "fp4":
         return not_measured(f"{params.weights} weights: the synthetic workloads of nvlut energy "
@@ -64,7 +60,8 @@ def measure(design, out, max_cells=MAX_CELLS):
         return not_measured(f"{cells:,} cells > {max_cells:,}, the bound that keeps Icarus "
                             "(minutes per design at this size) out of `make synth`; "
                             f"`nvlut synth --energy-max-cells {cells}` measures it")
-    m = nominal_measurement(params, pathlib.Path(out) / "work" / design.name / "energy")
+    workdir = pathlib.Path(out) / "work" / design.name / "energy"
+    m = nominal_measurement(params, workdir, cache_dir)
     period = energy_measure.conditions().period_ns
     dynamic, leakage_w = at_clock.split(m, period)
     return {"energy": {"dynamic_pj_per_mac": dynamic, "leakage_mw": leakage_w * 1e3,
@@ -73,17 +70,18 @@ def measure(design, out, max_cells=MAX_CELLS):
                        "stated_period_ns": period}}
 
 
-def task_result(design, out, max_cells=MAX_CELLS, quick=False):
+def task_result(design, out, max_cells=MAX_CELLS, quick=False, cache_dir=DEFAULT_CACHE):
     """A run result of the synth flow (``design``, ``flow``, ``cached``, ``seconds``,
     ``targets``) for :func:`measure`; ``cached`` when no new measurement was written."""
     if quick:
         return {"design": design, "flow": "energy", "cached": True, "seconds": 0,
                 "targets": not_measured(QUICK)}
-    cache = pathlib.Path(out) / "work" / design.name / "energy" / "cache"
-    before = set(cache.glob("*.json"))
+    cache_dir = pathlib.Path(cache_dir)
+    pattern = f"{design.name}-random-*.json"
+    before = set(cache_dir.glob(pattern))
     start = time.monotonic()
-    targets = measure(design, out, max_cells)
-    return {"design": design, "flow": "energy", "cached": set(cache.glob("*.json")) <= before,
+    targets = measure(design, out, max_cells, cache_dir)
+    return {"design": design, "flow": "energy", "cached": set(cache_dir.glob(pattern)) <= before,
             "seconds": round(time.monotonic() - start, 1), "targets": targets}
 
 

@@ -48,7 +48,7 @@ def add_arguments(parser):
                              "and the pipeline sweep only)")
     from nvlut.util import cli_lists
 
-    from .at_fmax import MAX_CELLS
+    from .at_fmax import DEFAULT_CACHE, MAX_CELLS
     parser.add_argument("--designs", type=cli_lists.words, default=None, metavar="NAMES",
                         help="comma-separated MAC design names (of the manifest or the pipeline "
                              "sweep): only their flows, timing, energy and place and route; no "
@@ -56,6 +56,9 @@ def add_arguments(parser):
     parser.add_argument("--energy-max-cells", type=int, default=MAX_CELLS, metavar="N",
                         help="measure the gate-level energy of the timed MAC designs of at most N "
                              f"cells (default {MAX_CELLS}; larger ones are named in the report)")
+    parser.add_argument("--energy-cache", type=pathlib.Path, default=DEFAULT_CACHE,
+                        help=f"gate-level energy cache (default {DEFAULT_CACHE}, shared with nvlut "
+                             "energy and nvlut explore)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,16 +122,18 @@ def _timing_tasks(design_list, out, cache):
     return tasks
 
 
-def _energy_tasks(design_list, out, max_cells, quick):
-    """Gate-level energy of each timed design (:mod:`nvlut.synth.at_fmax`); with ``quick`` a
-    record saying it was not run."""
+def _energy_tasks(design_list, out, max_cells, quick, cache_dir=None):
+    """Gate-level energy of each timed design (:mod:`nvlut.synth.at_fmax`, results in
+    ``cache_dir``, default ``nvlut energy``'s cache); with ``quick`` a record saying it was not
+    run."""
     from . import at_fmax
 
     max_cells = at_fmax.MAX_CELLS if max_cells is None else max_cells
+    cache_dir = at_fmax.DEFAULT_CACHE if cache_dir is None else cache_dir
     tasks = []
     for design in design_list:
         def run(design=design):
-            return at_fmax.task_result(design, out, max_cells, quick)
+            return at_fmax.task_result(design, out, max_cells, quick, cache_dir)
         tasks.append(Task(f"{design.name} energy", run))
     return tasks
 
@@ -176,7 +181,8 @@ def _pnr_plan(macs, sweep, full):
     return plan
 
 
-def collect_tasks(manifest, out, quick, full=False, energy_max_cells=None, names=None):
+def collect_tasks(manifest, out, quick, full=False, energy_max_cells=None, names=None,
+                  energy_cache=None):
     """Every task of one ``nvlut synth`` run, longest first; with ``names``, only the tasks of
     those MAC designs (raises ``ValueError`` for a name that is none)."""
     from nvlut.spec.params import MacParams
@@ -209,7 +215,7 @@ def collect_tasks(manifest, out, quick, full=False, energy_max_cells=None, names
     tasks = [] if quick else _pnr_tasks(_pnr_plan(macs, sweep, full), out, cache)
     tasks += _design_tasks(macs, DESIGN_FLOWS, out, cache)
     tasks += _timing_tasks(macs + sweep, out, cache)
-    tasks += _energy_tasks(macs + sweep, out, energy_max_cells, quick)
+    tasks += _energy_tasks(macs + sweep, out, energy_max_cells, quick, energy_cache)
     if not only_macs:
         tasks += _equiv_tasks(QUICK_WEIGHTS if quick else EQUIV_WEIGHTS, out, cache)
     tasks += _design_tasks(multipliers + tables, DESIGN_FLOWS, out, cache)
@@ -272,7 +278,7 @@ def run(args):
         raise ValueError(f"energy-max-cells: {args.energy_max_cells} is not allowed; use an "
                          "integer >= 0")
     tasks, have_macs = collect_tasks(args.manifest, args.out, args.quick, args.full,
-                                     args.energy_max_cells, args.designs)
+                                     args.energy_max_cells, args.designs, args.energy_cache)
     if not have_macs:
         print(f"nvlut synth: {args.manifest} not found; run `nvlut verilog` (make verilog) for the "
               "MAC designs. Synthesizing the element multipliers only.", flush=True)

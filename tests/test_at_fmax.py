@@ -82,9 +82,12 @@ def test_synth_energy_is_nvlut_energys_figure(tmp_path):
     from nvlut.verif.gate import netlist_of
 
     design = _design(SMALL)
-    (task,) = flow._energy_tasks([design], tmp_path, None, quick=False)
+    cache = tmp_path / "energy-cache"
+    (task,) = flow._energy_tasks([design], tmp_path, None, quick=False, cache_dir=cache)
     result = task.run()
     e = result["targets"]["energy"]
+    again = task.run()      # from the energy cache, no second simulation
+    assert not result["cached"] and again["cached"] and again["targets"] == result["targets"]
     assert e["workload"] == "random" and e["voltage_v"] == 1.8
     netlist = netlist_of(design_for(SMALL))
     assert e["cells"] == len(netlist.cells)
@@ -94,8 +97,8 @@ def test_synth_energy_is_nvlut_energys_figure(tmp_path):
     # nvlut.energy's own figure (the energy report's: leakage charged at its stated clock over
     # the simulation window) from the same cached measurement
     workdir = tmp_path / "work" / design.name / "energy"
-    m = nvlut.energy.nominal_measurement(SMALL, workdir)
-    direct = nvlut.energy.energy_per_mac(SMALL, 1.0, None, workdir)
+    m = nvlut.energy.nominal_measurement(SMALL, workdir, cache)
+    direct = nvlut.energy.energy_per_mac(SMALL, 1.0, None, workdir, cache)
     window_leak_pj = leak_w * m["cycles"] * e["stated_period_ns"] * 1e-9 * 1e12 / (
         m["n"] * m["elements_per_dot"])
     assert e["dynamic_pj_per_mac"] + window_leak_pj == pytest.approx(direct, rel=1e-6)
@@ -123,8 +126,8 @@ def test_a_design_not_measured_says_why(tmp_path, monkeypatch):
 
     small = _design(SMALL)
     fp8 = _design(MacParams(block=4, max_blocks=4, weights="fp8", weight_scaling="tensor"))
-    results = [at_fmax.task_result(small, tmp_path, max_cells=100),
-               at_fmax.task_result(fp8, tmp_path),
+    results = [at_fmax.task_result(small, tmp_path, max_cells=100, cache_dir=tmp_path / "c"),
+               at_fmax.task_result(fp8, tmp_path, cache_dir=tmp_path / "c"),
                at_fmax.task_result(_design(dataclasses.replace(SMALL, pipeline=2), "mac_sweep"),
                                    tmp_path, quick=True)]
     reasons = [r["targets"]["energy"]["not_measured"] for r in results]
@@ -132,7 +135,8 @@ def test_a_design_not_measured_says_why(tmp_path, monkeypatch):
     assert reasons[1].startswith("fp8 weights")
     assert reasons[2] == at_fmax.QUICK
     monkeypatch.setenv("NVLUT_OSU018", str(tmp_path / "none"))
-    missing = at_fmax.task_result(small, tmp_path)["targets"]["energy"]["not_measured"]
+    missing = at_fmax.task_result(small, tmp_path, cache_dir=tmp_path / "c")
+    missing = missing["targets"]["energy"]["not_measured"]
     assert "osu018" in missing
     records, _ = report.records_from_results(results + [_sta(small, 40.0)])
     assert not [r for r in records if r["target"] == "energy_at_fmax"]
