@@ -5,8 +5,8 @@
 for bit against nvlut.golden, per-net toggles priced with the Liberty tables) on the ``random``
 workload at the nominal 1.8 V, simulated under ``<out>/work/<design>/energy`` and cached in the
 energy cache that ``nvlut energy`` and ``nvlut explore`` share (default ``build/energy/cache``, so a
-design ``make energy`` measured is not simulated again), split into dynamic
-energy per element MAC and leakage power (:func:`nvlut.energy.at_clock.split`). It returns target
+design ``make energy`` measured is not simulated again), split into dynamic energy per element MAC
+and leakage power (:func:`nvlut.energy.at_clock.split`). It returns target
 ``energy``; a design it does not measure gets ``not_measured`` with the reason instead (tools
 missing, not fp4 weights, more than ``max_cells`` cells, ``--quick``), never a silent gap.
 :func:`derived_records` combines each design's ``energy`` and ``sta`` targets into target
@@ -18,11 +18,12 @@ import time
 
 #: Designs with more gate-level cells than this get no energy figure from ``nvlut synth``
 #: (``--energy-max-cells`` raises the bound). Icarus time grows with the cell count: measured on the
-#: shared 2-core machine (load 3-4), netlist mapping plus simulation of the 120 dot products,
-#: 34 s for B=4 (11,019 cells), 45 s for the reference design (14,030 cells); the writable
-#: full-product tables (74,745 and ~107k cells) took 1.5 to 3 minutes each unloaded and 14+ min
-#: under load (docs/energy.md), so they would more than double the energy part of ``make synth``.
-#: ``nvlut energy`` measures those two in its default run.
+#: shared 2-core machine (load 3-5), netlist mapping plus simulation of the 120 dot products,
+#: 34 s for B=4 (11,019 cells), 45 s for the reference design (14,030 cells), 135 + 148 s for B=64
+#: (20,661 cells), 31 + 334 s for the writable full-product table (74,745 cells; ~107k with SECDED,
+#: longer still). Those two alone would more than double the energy part of ``make synth``, and
+#: ``nvlut energy`` measures them in its default run; every other fp4 design of the default set
+#: is below the bound (docs/synthesis.md).
 MAX_CELLS = 50_000
 #: ``nvlut energy``'s result cache, shared with ``nvlut explore`` (``--energy-cache``)
 DEFAULT_CACHE = pathlib.Path("build/energy/cache")
