@@ -391,7 +391,7 @@ def write_reports(results, out):
     if t.of_kind("mac"):
         charts["macs.png"] = mac_chart
     from . import report_timing
-    if report_timing.sweep_rows(t):
+    if len(report_timing.sweep_rows(t)) > 1:       # a chart over the depths needs two
         charts["pipeline.png"] = report_timing.pipeline_chart
     for name, make in charts.items():
         fig = make(t)

@@ -221,6 +221,10 @@ def pipeline_section(t):
     rows = sweep_rows(t)
     if not rows:
         return []
+    if len(rows) == 1:
+        return ["## Pipeline depth", "", "Only one depth of the reference design was timed in this "
+                "run (`--quick` or `--designs`); `nvlut synth` without them times every "
+                "`--pipeline` depth 0..5 and draws pipeline.png.", ""]
     lines = ["## Pipeline depth", "",
              "The reference design (fp4, B = 16, `lut`, ROM, max_blocks 256) at every "
              "`--pipeline` depth: latency (cycles from accepting the last block to the result), "
