@@ -112,22 +112,13 @@ def _round(m, ports, field, significand, round_bit, sticky, tiny):
     ]
 
 
-class RoundAligned(wiring.Component):
+class RoundAligned(RoundNormalized):
     """:class:`RoundNormalized` for a value aligned by
     :class:`~nvlut.hdl.iterative_scale.IterativeTensorScale`: ``n.exponent >= EMIN`` always, and
     the top bit of ``n.norm`` is the leading one unless ``n.exponent == EMIN``, when the value may
     be below ``2^EMIN`` and ``n.norm`` already holds it on the subnormal grid. So the subnormal
     right shift of :class:`RoundNormalized` is not needed: keep the top 24 bits, round bit and
     sticky bit, and round (same ports and results as :class:`RoundNormalized` for such a value)."""
-
-    def __init__(self, mag_width, exp_shape):
-        if mag_width < SIG_BITS + 2:
-            raise ValueError(f"mag_width: {mag_width} is too narrow; use at least {SIG_BITS + 2}")
-        self.mag_width = mag_width
-        super().__init__({
-            "n": In(normalized_layout(mag_width, exp_shape)),
-            **_rounded_outputs(),
-        })
 
     def elaborate(self, platform):
         m = Module()
