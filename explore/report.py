@@ -12,13 +12,15 @@ from . import assumptions, pareto
 from .space import DIMENSIONS
 from .steps import COLUMNS
 
-#: the two fronts of the report: title, objectives, plot file, plot axes (x, y)
+#: the two fronts of the report: title, objectives, and the plots of each (file, axes (x, y)):
+#: a front over three objectives is drawn in two projections
 FRONTS = (
     ("energy per MAC, area, accuracy loss",
      (("energy_pj_per_mac", "min"), ("area_um2", "min"), ("accuracy_loss_pp", "min")),
-     "front_area_accuracy.png", ("area_um2", "accuracy_loss_pp")),
-    ("area, Fmax", (("area_um2", "min"), ("fmax_mhz", "max")), "front_area_fmax.png",
-     ("area_um2", "fmax_mhz")),
+     (("front_energy_accuracy.png", ("energy_pj_per_mac", "accuracy_loss_pp")),
+      ("front_area_accuracy.png", ("area_um2", "accuracy_loss_pp")))),
+    ("area, Fmax", (("area_um2", "min"), ("fmax_mhz", "max")),
+     (("front_area_fmax.png", ("area_um2", "fmax_mhz")),)),
 )
 PARAM_UNITS = {"block": "elements", "pipeline": "register stages", "voltage": "V"}
 
@@ -56,7 +58,7 @@ def _short(r):
 
 def front_sections(rows):
     lines, fronts = [], []
-    for title, objectives, png, _ in FRONTS:
+    for title, objectives, plots in FRONTS:
         have, missing = pareto.available_objectives(rows, objectives)
         lines += [f"## Pareto front: {title}", ""]
         for column, _ in missing:
@@ -66,10 +68,10 @@ def front_sections(rows):
             lines.append("")
         if not have:
             lines += ["No objective measured: no front.", ""]
-            fronts.append((png, [], [], []))
+            fronts.append((plots, [], [], []))
             continue
         result, dominated, left_out = pareto.front(rows, have)
-        fronts.append((png, [r for r, _ in result], dominated, [c for c, _ in have]))
+        fronts.append((plots, [r for r, _ in result], dominated, [c for c, _ in have]))
         lines.append("Objectives: " + ", ".join(f"{c} ({s})" for c, s in have) +
                      f". {len(result)} optimal points, {len(dominated)} dominated, "
                      f"{len(left_out)} left out (failed, or missing a metric).")
@@ -167,12 +169,13 @@ def write(out, rows, skipped, meta):
                   "rows": rows, "skipped": [{"combination": c, "reason": r} for c, r in skipped]},
                  sort_keys=True),
              "report.md": text}
-    for (title, objectives, png, axes), (_, front_rows, _, used) in zip(FRONTS, fronts):
+    for (title, objectives, plots), (_, front_rows, _, used) in zip(FRONTS, fronts):
         left = [c for c, _ in objectives if c not in used]
-        files[png] = plot(rows, axes, front_rows,
-                          f"Pareto front: {title}" + (f" ({', '.join(left)} not measured)"
-                                                      if left else ""),
-                          join=set(used) <= set(axes))
+        for png, axes in plots:
+            files[png] = plot(rows, axes, front_rows,
+                              f"Pareto front: {title}" + (f" ({', '.join(left)} not measured)"
+                                                          if left else ""),
+                              join=set(used) <= set(axes))
     for name, data in files.items():
         write_if_changed(out / name, data)
     return [out / n for n in files]

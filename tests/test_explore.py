@@ -218,7 +218,8 @@ def test_smoke_sweep_every_step(tmp_path, capsys):
     report = (out / "report.md").read_text()
     assert "## Pareto front: area, Fmax" in report and "dominates" in report
     assert "not available: nvlut energy not installed" not in report
-    assert (out / "front_area_fmax.png").read_bytes()[:4] == b"\x89PNG"
+    for png in ("front_area_fmax.png", "front_energy_accuracy.png", "front_area_accuracy.png"):
+        assert (out / png).read_bytes()[:4] == b"\x89PNG"
     data = json.loads((out / "results.json").read_text())
     assert data["units"]["area_um2"] == "um^2"
     before = (out / "results.csv").read_bytes()
