@@ -6,11 +6,13 @@ per clock edge, independent of the clock period in this zero-delay model) and th
 over the simulation window at the assumptions file's stated clock (``clock_period_ns``, 10 ns: not
 a timing result). :func:`split` separates the two: dynamic energy per element MAC and leakage power
 ``P_leak = E_leak(window) / (cycles x stated period)``. :func:`at_clock` re-evaluates leakage at a
-clock ``f`` instead of the stated one, at full throughput (one block of ``B`` elements per cycle,
-the ``B x Fmax`` of the timing table):
+clock ``f`` instead of the stated one, at the throughput the design reached on the workload,
+``T`` element MACs per cycle (:func:`macs_per_cycle`: ``B`` for a design that takes one block per
+cycle; fewer where it stalls, e.g. the iterative final stage on dot products shorter than its
+latency):
 
-    E_MAC(f) = E_dyn + P_leak / (B x f)
-    P(f)     = E_MAC(f) x B x f  =  E_dyn x B x f + P_leak
+    E_MAC(f) = E_dyn + P_leak / (T x f)
+    P(f)     = E_MAC(f) x T x f  =  E_dyn x T x f + P_leak
 
 Everything at the library's nominal voltage (1.8 V), nothing voltage-scaled.
 """
@@ -32,12 +34,20 @@ def split(measurement, stated_period_ns):
     return dynamic, leakage_w
 
 
-def at_clock(dynamic_pj_per_mac, leakage_w, block, clock_mhz):
-    """``{"pj_per_mac", "leakage_pj_per_mac", "power_mw"}`` at ``clock_mhz`` with ``block``
-    element MACs per cycle (``leakage_pj_per_mac``: the leakage term of ``pj_per_mac``)."""
-    if not clock_mhz > 0 or block < 1:
-        raise ValueError(f"clock_mhz: {clock_mhz} / block: {block}; need a clock > 0 and B >= 1")
-    macs_per_s = block * clock_mhz * 1e6
+def macs_per_cycle(measurement):
+    """Element MACs per clock cycle over the measurement's simulation window (its dot products'
+    elements over its cycles)."""
+    return measurement["elements_per_dot"] * measurement["n"] / measurement["cycles"]
+
+
+def at_clock(dynamic_pj_per_mac, leakage_w, macs_per_cycle, clock_mhz):
+    """``{"pj_per_mac", "leakage_pj_per_mac", "power_mw"}`` at ``clock_mhz`` with
+    ``macs_per_cycle`` element MACs per cycle (``leakage_pj_per_mac``: the leakage term of
+    ``pj_per_mac``)."""
+    if not clock_mhz > 0 or not macs_per_cycle > 0:
+        raise ValueError(f"clock_mhz: {clock_mhz} / macs_per_cycle: {macs_per_cycle}; both "
+                         "must be > 0")
+    macs_per_s = macs_per_cycle * clock_mhz * 1e6
     leakage_pj = leakage_w / macs_per_s * 1e12
     pj_per_mac = dynamic_pj_per_mac + leakage_pj
     return {"pj_per_mac": pj_per_mac, "leakage_pj_per_mac": leakage_pj,

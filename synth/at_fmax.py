@@ -36,7 +36,8 @@ def not_measured(reason):
 
 def measure(design, out, max_cells=MAX_CELLS, cache_dir=DEFAULT_CACHE):
     """Target ``energy`` of a MAC ``design`` (:class:`nvlut.synth.designs.Design`):
-    ``dynamic_pj_per_mac``, ``leakage_mw``, ``cells``, ``dot_products``, ``workload``,
+    ``dynamic_pj_per_mac``, ``leakage_mw``, ``macs_per_cycle`` (the throughput reached on the
+    workload), ``cells``, ``dot_products``, ``workload``,
     ``voltage_v`` and ``stated_period_ns`` (the clock of the energy report's leakage), or
     ``not_measured``."""
     from nvlut.energy import (at_clock, measure as energy_measure, missing_tools,
@@ -66,6 +67,7 @@ def measure(design, out, max_cells=MAX_CELLS, cache_dir=DEFAULT_CACHE):
     period = energy_measure.conditions().period_ns
     dynamic, leakage_w = at_clock.split(m, period)
     return {"energy": {"dynamic_pj_per_mac": dynamic, "leakage_mw": leakage_w * 1e3,
+                       "macs_per_cycle": at_clock.macs_per_cycle(m),
                        "cells": cells, "dot_products": m["n"], "workload": m["workload"],
                        "voltage_v": voltage.assumptions()["library"]["nominal_voltage_v"],
                        "stated_period_ns": period}}
@@ -99,8 +101,9 @@ def derived_records(records):
             continue
         fmax = values.get((name, "sta", "fmax_mhz"))
         leak = values.get((name, "energy", "leakage_mw"))
-        if fmax is None or leak is None:
+        rate = values.get((name, "energy", "macs_per_cycle"))
+        if fmax is None or leak is None or rate is None:
             continue
-        v = at_clock(r["value"], leak["value"] * 1e-3, r["params"]["block"], fmax["value"])
+        v = at_clock(r["value"], leak["value"] * 1e-3, rate["value"], fmax["value"])
         out += [dict(r, target="energy_at_fmax", metric=k, value=v[k]) for k in sorted(v)]
     return out

@@ -133,9 +133,11 @@ def energy_section(t):
         "element MAC (per transition, so independent of the clock in this zero-delay model); "
         "leakage = the cells' Liberty `cell_leakage_power`. At Fmax, leakage is re-evaluated "
         f"at the design's own cycle time 1/Fmax, not at the energy report's stated {stated} "
-        "clock: pJ/MAC at Fmax = dynamic + leakage x (1/Fmax) / B, and power at Fmax = pJ/MAC "
-        "at Fmax x B x Fmax = dynamic x B x Fmax + leakage, at full throughput (one block of B "
-        "elements per cycle, the B x Fmax above). Glitches are not simulated and wires are "
+        "clock, at the throughput T the design reached on the workload (element MACs per cycle "
+        "over the simulation: B for a design that takes one block per cycle, the peak B x Fmax "
+        "above; fewer where it stalls, e.g. the iterative final stage on these dot products of "
+        "4 blocks, shorter than its latency): pJ/MAC at Fmax = dynamic + leakage x (1/Fmax) / T, "
+        "and power at Fmax = pJ/MAC at Fmax x T x Fmax = dynamic x T x Fmax + leakage. Glitches are not simulated and wires are "
         "free (no wire-load model), so the dynamic figures are lower bounds.", ""]
     rows, reasons = [], []
     for name, p in designs:
@@ -143,16 +145,18 @@ def energy_section(t):
         fmax, gmacs = t.value(name, "sta", "fmax_mhz"), t.value(name, "sta", "gmacs")
         head = [f"`{name}`", fmt(fmax) if fmax is not None else "no Fmax", fmt(gmacs)]
         if e("dynamic_pj_per_mac") is None:
-            rows.append(head + ["-"] + ["not measured"] * 5)
+            rows.append(head + ["-"] + ["not measured"] * 6)
             reasons.append(f"- `{name}`: not measured: {e('not_measured')}")
             continue
         at = lambda m: t.value(name, "energy_at_fmax", m)  # noqa: E731
-        rows.append(head + [fmt(e("cells")), fmt_sig(e("dynamic_pj_per_mac"), 4),
+        rows.append(head + [fmt(e("cells")), fmt_sig(e("macs_per_cycle"), 3),
+                            fmt_sig(e("dynamic_pj_per_mac"), 4),
                             fmt_sig(e("leakage_mw"), 3)]
                     + [fmt_sig(at(m), 3 if m.startswith("leakage") else 4)
                        if at(m) is not None else "no Fmax"
                        for m in ("leakage_pj_per_mac", "pj_per_mac", "power_mw")])
-    lines += md_table(["design", "Fmax MHz", "B x Fmax GMAC/s", "cells", "dynamic pJ/MAC",
+    lines += md_table(["design", "Fmax MHz", "B x Fmax GMAC/s", "cells", "T MACs/cycle",
+                       "dynamic pJ/MAC",
                        "leakage mW", "leakage pJ/MAC at Fmax", "pJ/MAC at Fmax",
                        "power at Fmax mW"], rows)
     lines.append("")

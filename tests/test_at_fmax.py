@@ -48,7 +48,7 @@ def _energy_section(md):
 
 def test_at_clock_from_the_kinds():
     """split() and at_clock() against the formula worked out here from a measurement's kinds."""
-    from nvlut.energy.at_clock import at_clock, split
+    from nvlut.energy.at_clock import at_clock, macs_per_cycle, split
 
     kinds = {"lanes": {"switching": 3.0, "internal": 5.0, "clock": 1.0, "leakage": 0.02},
              "clock": {"switching": 2.0, "internal": 0.0, "clock": 0.0, "leakage": 0.0},
@@ -58,17 +58,19 @@ def test_at_clock_from_the_kinds():
     assert dynamic == pytest.approx((3 + 5 + 1 + 2 + 0.5 + 0.25 + 0.25) / 16.0)
     # 0.08 pJ per dot product over 10 dot products in 41 cycles of 10 ns
     assert leak_w == pytest.approx(0.08e-12 * 10 / (41 * 10e-9))
-    block, f_mhz = 4, 50.0
-    r = at_clock(dynamic, leak_w, block, f_mhz)
+    # 10 dot products of 16 elements in 41 cycles: 160 / 41 MACs per cycle, not B
+    assert macs_per_cycle(m) == pytest.approx(160 / 41)
+    rate, f_mhz = 160 / 41, 50.0
+    r = at_clock(dynamic, leak_w, rate, f_mhz)
     cycle_s = 1 / (f_mhz * 1e6)
-    e_mac = dynamic + leak_w * cycle_s / block * 1e12
+    e_mac = dynamic + leak_w * cycle_s / rate * 1e12
     assert r["pj_per_mac"] == pytest.approx(e_mac, rel=1e-12)
     assert r["leakage_pj_per_mac"] == pytest.approx(e_mac - dynamic, rel=1e-9)
-    assert r["power_mw"] == pytest.approx(e_mac * 1e-12 * block * f_mhz * 1e6 * 1e3, rel=1e-12)
-    assert r["power_mw"] == pytest.approx(dynamic * 1e-12 * block * f_mhz * 1e9
+    assert r["power_mw"] == pytest.approx(e_mac * 1e-12 * rate * f_mhz * 1e6 * 1e3, rel=1e-12)
+    assert r["power_mw"] == pytest.approx(dynamic * 1e-12 * rate * f_mhz * 1e9
                                           + leak_w * 1e3, rel=1e-12)
     with pytest.raises(ValueError, match="clock_mhz"):
-        at_clock(dynamic, leak_w, block, 0.0)
+        at_clock(dynamic, leak_w, rate, 0.0)
 
 
 @needs_tools
@@ -106,13 +108,17 @@ def test_synth_energy_is_nvlut_energys_figure(tmp_path):
     fmax = 43.71
     records, _ = report.records_from_results([result, _sta(design, fmax)])
     at = {r["metric"]: r["value"] for r in records if r["target"] == "energy_at_fmax"}
-    macs_per_s = SMALL.block * fmax * 1e6
+    # the throughput the design reached on the workload: its elements over its cycles (at most B
+    # per cycle), not an assumed B
+    rate = m["elements_per_dot"] * m["n"] / m["cycles"]
+    assert e["macs_per_cycle"] == pytest.approx(rate, rel=1e-12) and 0 < rate <= SMALL.block
+    macs_per_s = rate * fmax * 1e6
     e_mac = e["dynamic_pj_per_mac"] + leak_w / macs_per_s * 1e12
     assert at["pj_per_mac"] == pytest.approx(e_mac, rel=1e-9)
     assert at["power_mw"] == pytest.approx(e_mac * 1e-12 * macs_per_s * 1e3, rel=1e-9)
     assert at["leakage_pj_per_mac"] == pytest.approx(leak_w / macs_per_s * 1e12, rel=1e-9)
     md = _energy_section(report.markdown(records, []))
-    for column in ("dynamic pJ/MAC", "leakage mW", "leakage pJ/MAC at Fmax", "pJ/MAC at Fmax",
+    for column in ("T MACs/cycle", "dynamic pJ/MAC", "leakage mW", "leakage pJ/MAC at Fmax", "pJ/MAC at Fmax",
                    "power at Fmax mW"):
         assert column in md
     assert "energy/assumptions.toml" in md and "1/Fmax" in md and "1.8 V" in md
@@ -142,7 +148,7 @@ def test_a_design_not_measured_says_why(tmp_path, monkeypatch):
     assert not [r for r in records if r["target"] == "energy_at_fmax"]
     md = _energy_section(report.markdown(records, []))
     row = next(line for line in md.splitlines() if line.startswith(f"| `{small.name}`"))
-    assert row.count("not measured") == 5
+    assert row.count("not measured") == 6
     for d, reason in zip((small, fp8), reasons):
         assert f"- `{d.name}`: not measured: {reason}" in md
 
