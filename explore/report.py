@@ -142,12 +142,14 @@ def plot(rows, axes, front_rows, title, join=True):
     for r in usable:
         if r["seed_point"]:
             seeds.setdefault((r[x], r[y]), []).append(r)
-    for (px, py), group in sorted(seeds.items()):
+    for k, ((px, py), group) in enumerate(sorted(seeds.items())):
         ax.scatter([px], [py], marker="*", s=160, color="tab:blue", zorder=5)
         label = ", ".join(sorted({g["ecc"] for g in group}))
         volts = ", ".join(f"{v:g}" for v in sorted({g["voltage"] for g in group}))
+        # points close together (voltage variants) get their labels stacked, not overprinted
         ax.annotate(f"seed paper point ({label}; {volts} V)", (px, py),
-                    textcoords="offset points", xytext=(6, 6), fontsize=8, color="tab:blue")
+                    textcoords="offset points", xytext=(6, 6 - 11 * k), fontsize=8,
+                    color="tab:blue")
     ax.set_xlabel(f"{x} [{COLUMNS[x][0]}]")
     ax.set_ylabel(f"{y} [{COLUMNS[y][0]}]")
     ax.set_title(title, fontsize=10)
