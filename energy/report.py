@@ -148,9 +148,7 @@ def plot_vlow(data):
     ax.legend(fontsize=7, loc="upper left")
     ax.set_title("Energy per MAC versus table voltage, by design and mode")
     fig.tight_layout()
-    png = png_bytes(fig)
-    plt.close(fig)
-    return png
+    return png_bytes(fig)
 
 
 def plot_components(data):
@@ -170,9 +168,7 @@ def plot_components(data):
     ax.set_title(f"Energy by component, {data['operating_point']}")
     ax.legend(fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left")
     fig.tight_layout()
-    png = png_bytes(fig)
-    plt.close(fig)
-    return png
+    return png_bytes(fig)
 
 
 def plot_accuracy(data):
@@ -200,6 +196,4 @@ def plot_accuracy(data):
     ax.legend(fontsize=7)
     ax.set_title("Energy versus accuracy over designs, modes and V_low")
     fig.tight_layout()
-    png = png_bytes(fig)
-    plt.close(fig)
-    return png
+    return png_bytes(fig)

@@ -156,9 +156,7 @@ def plot(rows, axes, front_rows, title, join=True):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    data = util_report.png_bytes(fig)
-    plt.close(fig)
-    return data
+    return util_report.png_bytes(fig)
 
 
 def write(out, rows, skipped, meta):

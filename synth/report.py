@@ -396,7 +396,6 @@ def write_reports(results, out):
     for name, make in charts.items():
         fig = make(t)
         files[name] = png_bytes(fig)
-        pyplot().close(fig)
     for name, content in files.items():
         write_if_changed(out / name, content)
     return [out / name for name in files]

@@ -83,15 +83,15 @@ def pyplot():
 
 
 def png_bytes(fig, dpi=110):
-    """The PNG of ``fig``, without the software tag, so the same figure gives the same bytes."""
+    """The PNG of ``fig``, without the software tag, so the same figure gives the same bytes;
+    ``fig`` is closed (every caller is done with it)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    pyplot().close(fig)
     return buf.getvalue()
 
 
 def write_png(path, fig, dpi=110):
     """Write ``fig`` as a deterministic PNG to ``path`` (atomically, only when it changes) and
     close it; returns True when the file was (re)written."""
-    data = png_bytes(fig, dpi)
-    pyplot().close(fig)
-    return write_if_changed(path, data)
+    return write_if_changed(path, png_bytes(fig, dpi))
