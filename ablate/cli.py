@@ -15,7 +15,7 @@ from nvlut.spec.formats import WEIGHTS
 from nvlut.spec.params import BLOCK_RANGE
 from nvlut.util import cli_lists
 
-from .choices import BLOCKS, MODEL_NAMES, SCALE_FORMATS, STUDIES, check_choices
+from .choices import BLOCKS, MODEL_NAMES, SCALE_FORMATS, STUDIES
 
 DEFAULT_OUT = os.path.join("build", "ablate")
 
@@ -64,15 +64,15 @@ def add_arguments(parser):
 def _check(args):
     from nvlut.golden.quantize import check_block
 
-    check_choices("models", args.models, MODEL_NAMES)
+    cli_lists.check_choices("models", args.models, MODEL_NAMES)
     if not args.models:
         raise ValueError(f"models: none given; choose from {', '.join(MODEL_NAMES)}")
-    check_choices("study", args.study or [], STUDIES)
+    cli_lists.check_choices("study", args.study or [], STUDIES)
     for b in args.blocks or []:
         check_block(b, "blocks")
-    check_choices("weights", args.weights, WEIGHTS)
-    check_choices("scales", args.scales, SCALE_FORMATS)
-    check_choices("recipe", [args.recipe], RECIPES)
+    cli_lists.check_choices("weights", args.weights, WEIGHTS)
+    cli_lists.check_choices("scales", args.scales, SCALE_FORMATS)
+    cli_lists.check_choices("recipe", [args.recipe], RECIPES)
     if args.seeds is not None and args.seeds < 1:
         raise ValueError(f"seeds: {args.seeds} is not allowed; use an integer >= 1")
     if args.exact_samples is not None and args.exact_samples < 0:
@@ -86,7 +86,7 @@ def _check(args):
     from . import faults
     from nvlut.spec.params import MacParams
 
-    check_choices("fault-multiplier", [args.fault_multiplier], faults.MULTIPLIERS)
+    cli_lists.check_choices("fault-multiplier", [args.fault_multiplier], faults.MULTIPLIERS)
     for ecc in args.ecc_modes:
         MacParams(ecc=ecc, lut_storage="ram", multiplier=args.fault_multiplier)
     for ber in args.bers or []:

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .choices import check_choices
+from nvlut.util.cli_lists import check_choices
 
 
 class ConvBN(nn.Module):

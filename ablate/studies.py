@@ -30,9 +30,10 @@ import torch
 
 from nvlut.golden.quantize import check_block
 from nvlut.spec.formats import WEIGHTS
+from nvlut.util.cli_lists import check_choices
 
 from . import data, models, train
-from .choices import BLOCKS, SCALE_FORMATS, STUDIES, check_choices
+from .choices import BLOCKS, SCALE_FORMATS, STUDIES
 from .layers import QuantConfig, quantize_model, set_config
 from .quant import NVFP4, Format
 

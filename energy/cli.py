@@ -58,12 +58,13 @@ def _measure_job(args):
 
 def run(args):
     from nvlut.util import toolchain
+    from nvlut.util.cli_lists import check_choices
     from nvlut.util.files import check_output_dir, write_if_changed
 
     from . import designs as designs_mod, missing_tools, modes, report, voltage, workloads
 
-    designs_mod.check_designs(args.designs)
-    workloads.check_workloads(args.workloads)
+    check_choices("designs", args.designs, designs_mod.DESIGNS)
+    check_choices("workloads", args.workloads, workloads.WORKLOADS)
     a = voltage.assumptions()
     vmodel = voltage.VoltageModel.from_assumptions()
     sb = voltage.VoltageModel.from_assumptions("stillmaker_baas_45nm")

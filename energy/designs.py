@@ -22,8 +22,3 @@ DEFAULT = tuple(DESIGNS)
 #: the designs the seed's ECC + voltage and mixed-voltage comparisons need
 SEED_COMPARISON = ("fulllut-ram", "fulllut-ram-secded", "lut-ram-secded", "lut-ram-msb2")
 
-
-def check_designs(names):
-    for n in names:
-        if n not in DESIGNS:
-            raise ValueError(f"designs: {n!r} is not allowed; choose from {', '.join(DESIGNS)}")

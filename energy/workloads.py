@@ -21,12 +21,6 @@ SYNTHETIC = ("random", "worst")
 WORKLOADS = SYNTHETIC + ("real",)
 
 
-def check_workloads(names):
-    bad = [n for n in names if n not in WORKLOADS]
-    if bad:
-        raise ValueError(f"workloads: {bad[0]!r} is not allowed; choose from {', '.join(WORKLOADS)}")
-
-
 def _no_nan_e4m3(x):
     return np.where((x & 0x7F) == 0x7F, x ^ 0x01, x).astype(np.uint8)
 

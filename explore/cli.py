@@ -74,7 +74,8 @@ def _space(args):
 
 
 def _workload(args):
-    from nvlut.ablate.choices import MODEL_NAMES, check_choices
+    from nvlut.ablate.choices import MODEL_NAMES
+    from nvlut.util.cli_lists import check_choices
     from nvlut.verif.runner import check_sim
 
     from .steps import Workload

@@ -24,3 +24,11 @@ def numbers(name, kind=float):
             raise ValueError(f"{name}: {text!r} is not a comma-separated list of {what}") from None
     parse.__name__ = name
     return parse
+
+
+def check_choices(name, values, allowed):
+    """Raise ``ValueError`` naming ``name`` and the ``allowed`` values for any value not allowed."""
+    for v in values:
+        if v not in allowed:
+            raise ValueError(f"{name}: {v!r} is not allowed; choose from "
+                             f"{', '.join(map(str, allowed))}")
