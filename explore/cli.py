@@ -95,6 +95,8 @@ def _workload(args):
         raise ValueError(f"fault-trials: {args.fault_trials} is not allowed; use >= 1")
     from nvlut.util.files import check_output_dir
     check_output_dir(args.out, "--out")
+    if "energy" in steps:
+        check_output_dir(args.energy_cache, "--energy-cache")
     return Workload(steps=steps, sim=args.sim, verify_n=args.verify_n, seed=args.seed,
                     models=models, quick_training=args.quick_training,
                     exact_samples=args.exact_samples, fault_trials=args.fault_trials,

@@ -274,6 +274,8 @@ def run(args):
     executor.check(args.jobs, args.scheduler)
     from nvlut.util.files import check_output_dir
     check_output_dir(args.out, "--out")
+    if not args.quick:
+        check_output_dir(args.energy_cache, "--energy-cache")
     if args.energy_max_cells < 0:
         raise ValueError(f"energy-max-cells: {args.energy_max_cells} is not allowed; use an "
                          "integer >= 0")

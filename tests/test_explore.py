@@ -109,6 +109,17 @@ def test_out_must_be_a_writable_directory(command, capsys, tmp_path):
     assert not (locked / "out").exists()
 
 
+@pytest.mark.parametrize("command", ["explore", "synth"])
+def test_energy_cache_must_be_a_writable_directory(command, capsys, tmp_path):
+    """--energy-cache (explore, synth) is checked before any work like --out: a file is refused
+    (exit 2, option named) and nothing is written."""
+    (tmp_path / "file").write_text("")
+    code, err = run_cli([command, "--energy-cache", str(tmp_path / "file"),
+                         "--out", str(tmp_path / "out")], capsys)
+    assert code == 2 and "--energy-cache: " in err and "is a file, not a directory" in err
+    assert (tmp_path / "file").read_text() == "" and not (tmp_path / "out").exists()
+
+
 def test_bad_space_file_key(capsys, tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("blocks = [8]\n")
